@@ -1,0 +1,178 @@
+"""Writes to the practice hierarchy: loading the statistical division codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import PracticeNode
+
+EXPECTED_HEADER = ["code", "name", "level", "parent_code"]
+CITY_CODE = "11"
+
+# CSV level → (node level, code length, parent's CSV level)
+LEVELS: dict[str, tuple[str, int, str | None]] = {
+    "district": (PracticeNode.Level.CENTER, 6, None),
+    "subdistrict": (PracticeNode.Level.INSTITUTE, 9, "district"),
+    "community": (PracticeNode.Level.STATION, 12, "subdistrict"),
+}
+
+# 北京经济技术开发区 is Beijing's 17th practice center but has no district code: in the statistical
+# codes it is the township-level row 110115403 under 大兴区. We give the center the unused district
+# code 110199 and hang that institute (and its communities) under it instead of under 大兴.
+ETDZ_CENTER_CODE = "110199"
+ETDZ_CENTER_NAME = "北京经济技术开发区"
+ETDZ_INSTITUTE_CODE = "110115403"
+
+
+class DivisionFileError(Exception):
+    """A malformed divisions file: nothing was loaded."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(_("第 %(line)d 行：%(reason)s") % {"line": line, "reason": reason})
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PracticeNode.Level, 0))
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total_created(self) -> int:
+        return sum(self.created.values())
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    code: str
+    name: str
+    level: str  # node level
+    parent_code: str | None
+
+
+def _parse(data: bytes) -> list[_Row]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DivisionFileError(line, _("文件不是 UTF-8 编码")) from None
+    reader = csv.reader(io.StringIO(text))
+    rows: list[_Row] = []
+    seen: dict[str, str] = {}  # code → csv level
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header] != EXPECTED_HEADER:
+        raise DivisionFileError(1, _("表头应为 code,name,level,parent_code"))
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != 4:
+            raise DivisionFileError(line, _("应有 4 列，实际 %(n)d 列") % {"n": len(values)})
+        code, name, csv_level, parent_code = (v.strip() for v in values)
+        if csv_level not in LEVELS:
+            raise DivisionFileError(line, _("未知层级 %(level)s") % {"level": csv_level})
+        node_level, length, parent_level = LEVELS[csv_level]
+        if not code.isdigit() or len(code) != length:
+            raise DivisionFileError(
+                line, _("代码 %(code)s 应为 %(n)d 位数字") % {"code": code, "n": length}
+            )
+        if not name:
+            raise DivisionFileError(line, _("名称为空"))
+        if code in seen:
+            raise DivisionFileError(line, _("代码 %(code)s 重复") % {"code": code})
+        if parent_level is None:
+            if parent_code != CITY_CODE or not code.startswith(CITY_CODE):
+                raise DivisionFileError(line, _("区级代码的上级应为 11"))
+            parent = None
+        else:
+            if seen.get(parent_code) != parent_level:
+                raise DivisionFileError(
+                    line, _("上级 %(parent)s 不存在或层级不对") % {"parent": parent_code}
+                )
+            if not code.startswith(parent_code):
+                raise DivisionFileError(
+                    line,
+                    _("代码 %(code)s 不以上级代码 %(parent)s 开头")
+                    % {"code": code, "parent": parent_code},
+                )
+            parent = parent_code
+        seen[code] = csv_level
+        rows.append(_Row(line, code, name, node_level, parent))
+    if not rows:
+        raise DivisionFileError(1, _("文件没有数据行"))
+    return rows
+
+
+def load_divisions(*, data: bytes) -> LoadReport:
+    """Load (or refresh) the hierarchy from a divisions CSV. All or nothing; rerunnable."""
+    rows = _parse(data)
+    if any(r.code == ETDZ_INSTITUTE_CODE for r in rows):
+        rows.append(_Row(0, ETDZ_CENTER_CODE, ETDZ_CENTER_NAME, PracticeNode.Level.CENTER, None))
+        rows = [
+            _Row(r.line, r.code, r.name, r.level, ETDZ_CENTER_CODE)
+            if r.code == ETDZ_INSTITUTE_CODE
+            else r
+            for r in rows
+        ]
+    report = LoadReport()
+    depth_of = {
+        PracticeNode.Level.CENTER: 0,
+        PracticeNode.Level.INSTITUTE: 1,
+        PracticeNode.Level.STATION: 2,
+    }
+    with transaction.atomic():
+        existing = {n.code: n for n in PracticeNode.objects.all()}
+        by_code: dict[str, PracticeNode] = dict(existing)
+        for level in (
+            PracticeNode.Level.CENTER,
+            PracticeNode.Level.INSTITUTE,
+            PracticeNode.Level.STATION,
+        ):
+            to_create: list[PracticeNode] = []
+            to_update: list[PracticeNode] = []
+            for row in (r for r in rows if r.level == level):
+                parent = by_code[row.parent_code] if row.parent_code else None
+                path = PracticeNode.make_path(parent, row.code)
+                node = existing.get(row.code)
+                if node is None:
+                    node = PracticeNode(
+                        code=row.code,
+                        name=row.name,
+                        level=level,
+                        depth=depth_of[level],
+                        parent=parent,
+                        path=path,
+                    )
+                    to_create.append(node)
+                    report.created[level] += 1
+                elif (node.name, node.level, node.parent_id, node.path) != (
+                    row.name,
+                    level,
+                    parent.pk if parent else None,
+                    path,
+                ):
+                    node.name, node.level, node.depth = row.name, level, depth_of[level]
+                    node.parent, node.path = parent, path
+                    to_update.append(node)
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                by_code[row.code] = node
+            PracticeNode.objects.bulk_create(to_create, batch_size=2000)
+            PracticeNode.objects.bulk_update(
+                to_update, ["name", "level", "depth", "parent", "path"], batch_size=2000
+            )
+    return report
+
+
+def load_divisions_file(*, path: Path) -> LoadReport:
+    return load_divisions(data=Path(path).read_bytes())

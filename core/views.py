@@ -1,0 +1,37 @@
+"""Home page, health check, display preferences."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from .health import run_checks
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, results = run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **results}, status=200 if healthy else 503
+    )
+
+
+@login_required
+@require_POST
+def toggle_elder_mode(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    user.elder_mode = not user.elder_mode
+    user.save(update_fields=["elder_mode"])
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    return redirect(target)

@@ -1,0 +1,60 @@
+"""factory_boy factories and the small hierarchy fixture. Apps add their factories here."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import factory
+
+from accounts.models import User
+from civilization_stations.models import PracticeNode
+from civilization_stations.services import load_divisions
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    name = factory.Sequence(lambda n: f"用户{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()
+
+
+SMALL_TREE_CSV = """code,name,level,parent_code
+110101,东城区,district,11
+110105,朝阳区,district,11
+110101001,东华门街道,subdistrict,110101
+110105001,建外街道,subdistrict,110105
+110105002,朝外街道,subdistrict,110105
+110101001001,多福巷社区居委会,community,110101001
+110105001024,南郎家园社区居委会,community,110105001
+110105001025,北郎家园社区居委会,community,110105001
+110105002001,吉庆里社区居委会,community,110105002
+110105002002,朝外大街社区居委会,community,110105002
+"""
+
+
+def load_tree() -> SimpleNamespace:
+    load_divisions(data=SMALL_TREE_CSV.encode())
+    n = {node.code: node for node in PracticeNode.objects.all()}
+    return SimpleNamespace(
+        dongcheng=n["110101"],
+        donghuamen=n["110101001"],
+        duofu=n["110101001001"],
+        chaoyang=n["110105"],
+        jianwai=n["110105001"],
+        chaowai=n["110105002"],
+        nanlang=n["110105001024"],
+        beilang=n["110105001025"],
+        jiqing=n["110105002001"],
+        chaowaidajie=n["110105002002"],
+    )

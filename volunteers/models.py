@@ -1,0 +1,88 @@
+"""People: the real-name volunteer record (DOMAIN.md §5). The document number is never stored in
+clear: an encrypted token, a keyed hash for the one-person-one-registration check, and a mask."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VolunteerQuerySet(models.QuerySet["Volunteer"]):
+    def active(self) -> VolunteerQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class Volunteer(models.Model):
+    class DocumentType(models.TextChoices):
+        MAINLAND_ID = "id_card", _("居民身份证")
+        HMT_RESIDENCE = "hmt_residence", _("港澳台居民居住证")
+        FOREIGN_PR = "foreign_pr", _("外国人永久居留身份证")
+        HM_PERMIT = "hm_permit", _("港澳居民来往内地通行证")
+        TW_PERMIT = "tw_permit", _("台湾居民来往大陆通行证")
+        PASSPORT = "passport", _("护照")
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    class EnteredBy(models.TextChoices):
+        SELF = "self", _("本人注册")
+        ORGANIZATION = "organization", _("组织代为录入（经本人同意）")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="volunteer",
+    )
+    number = models.CharField(_("志愿者编号"), max_length=20, unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    document_type = models.CharField(_("证件类型"), max_length=20, choices=DocumentType.choices)
+    document_token = models.TextField(_("证件号码（密文）"), blank=True)
+    document_hash = models.CharField(_("证件号码摘要"), max_length=64, unique=True, null=True)
+    document_masked = models.CharField(_("证件号码"), max_length=32, blank=True)
+    document_verified = models.BooleanField(_("证件已核验"), default=False)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
+    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    residence_node = models.ForeignKey(
+        "civilization_stations.PracticeNode",
+        verbose_name=_("居住区域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    skills = models.JSONField(_("专业技能"), default=list, blank=True)
+    service_categories = models.JSONField(_("服务类别"), default=list, blank=True)
+    insurance_valid_until = models.DateField(_("意外保险有效期至"), null=True, blank=True)
+    entered_by = models.CharField(
+        _("录入方式"), max_length=20, choices=EnteredBy.choices, default=EnteredBy.SELF
+    )
+    consent_at = models.DateTimeField(_("本人同意时间"), null=True, blank=True)
+    guardian_name = models.CharField(_("监护人姓名"), max_length=50, blank=True)
+    guardian_relation = models.CharField(_("与监护人关系"), max_length=20, blank=True)
+    guardian_phone = models.CharField(_("监护人手机号"), max_length=11, blank=True)
+    guardian_consent_at = models.DateTimeField(_("监护人同意时间"), null=True, blank=True)
+    no_show_count = models.PositiveIntegerField(_("爽约次数"), default=0)
+    created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    closed_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+
+    objects = VolunteerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("志愿者")
+        verbose_name_plural = _("志愿者")
+        indexes = [models.Index(fields=["residence_node"], name="volunteer_residence")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.number}）"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
