@@ -60,7 +60,9 @@ class Organization(models.Model):
     contact_phone = models.CharField(_("联系电话"), max_length=20)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
     description = models.TextField(_("简介"), blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
     review_note = models.TextField(_("审核意见"), blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -112,7 +114,9 @@ class Membership(models.Model):
         related_name="memberships",
     )
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.MEMBER)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 

@@ -58,3 +58,44 @@ def load_tree() -> SimpleNamespace:
         jiqing=n["110105002001"],
         chaowaidajie=n["110105002002"],
     )
+
+
+class VolunteerFactory(factory.django.DjangoModelFactory):
+    """A registered volunteer with an account. Documents are stored as the volunteers app stores
+    them (token, keyed hash, mask); tests that care about registration go through its services."""
+
+    class Meta:
+        model = "volunteers.Volunteer"
+
+    user = factory.SubFactory(UserFactory)
+    number = factory.Sequence(lambda n: f"V{n:010d}")
+    name = factory.Sequence(lambda n: f"志愿者{n}")
+    document_type = "id_card"
+    document_hash = factory.Sequence(lambda n: f"{n:064x}")
+    document_masked = "110105********002X"
+    birth_date = factory.LazyFunction(lambda: __import__("datetime").date(1990, 1, 1))
+    sex = "F"
+    phone = factory.SelfAttribute("user.phone")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.Organization"
+
+    name = factory.Sequence(lambda n: f"志愿服务队{n}")
+    type = "community_team"
+    node = factory.LazyFunction(lambda: PracticeNode.objects.stations().first())
+    contact_name = "王老师"
+    contact_phone = "13700000000"
+    status = "approved"
+
+
+def make_org_admin(organization, volunteer=None):
+    """A volunteer who is an approved admin of the organization; returns the volunteer."""
+    from organizations.models import Membership
+
+    volunteer = volunteer or VolunteerFactory()
+    Membership.objects.create(
+        organization=organization, volunteer=volunteer, role="admin", status="approved"
+    )
+    return volunteer
