@@ -151,8 +151,9 @@ def test_everything_under_a_node_matches_the_csv_at_every_level():
     load_divisions(data=CSV_PATH.read_bytes())
     rows = csv_rows()
     centers = [r["code"] for r in rows if r["level"] == "district"] + [ETDZ_CENTER_CODE]
-    institutes = [r["code"] for r in rows if r["level"] == "subdistrict"][::25] + [
-        ETDZ_INSTITUTE_CODE
+    institutes = [
+        *[r["code"] for r in rows if r["level"] == "subdistrict"][::25],
+        ETDZ_INSTITUTE_CODE,
     ]
     stations = [r["code"] for r in rows if r["level"] == "community"][::500]
     for code in centers + institutes + stations:
