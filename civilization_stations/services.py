@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -176,3 +177,29 @@ def load_divisions(*, data: bytes) -> LoadReport:
 
 def load_divisions_file(*, path: Path) -> LoadReport:
     return load_divisions(data=Path(path).read_bytes())
+
+
+def appoint_staff(*, actor, user, node: PracticeNode) -> None:
+    """Attach a user as staff of `node`. The actor must be able to act on the node (federation
+    admin, or staff of the node or above), and may not move someone out of another scope."""
+    from .access import can_act_on_node
+
+    if not can_act_on_node(actor, node):
+        raise ValidationError(_("您无权管理该实践阵地的工作人员"))
+    if user.staff_node_id and not can_act_on_node(actor, user.staff_node):
+        raise ValidationError(_("该用户已是其他实践阵地的工作人员"))
+    if not user.is_active:
+        raise ValidationError(_("该账户已停用"))
+    user.staff_node = node
+    user.save(update_fields=["staff_node"])
+
+
+def remove_staff(*, actor, user) -> None:
+    from .access import can_act_on_node
+
+    if user.staff_node_id is None or not can_act_on_node(actor, user.staff_node):
+        raise ValidationError(_("您无权移除该工作人员"))
+    if user.pk == actor.pk:
+        raise ValidationError(_("不能移除自己的工作人员身份"))
+    user.staff_node = None
+    user.save(update_fields=["staff_node"])

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from core.access import staff_required
 from core.pagination import paginate
 
+from . import services
+from .access import can_act_on_node, get_node_for_staff
+from .forms import AppointStaffForm
 from .models import PracticeNode
 from .selectors import ancestors_by_code, node_panels
 
@@ -40,5 +49,38 @@ def node_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ancestors": ancestors,
         "children": children,
         "panels": node_panels(request, node),
+        "can_manage": can_act_on_node(request.user, node),
     }
     return render(request, "civilization_stations/node.html", context)
+
+
+@staff_required
+def node_staff(request: HttpRequest, code: str) -> HttpResponse:
+    node = get_node_for_staff(request.user, code)
+    form = AppointStaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appoint_staff(actor=request.user, user=form.cleaned_data["login"], node=node)
+        except ValidationError as exc:
+            form.add_error("login", exc)
+        else:
+            messages.success(request, _("已任命为%(node)s工作人员") % {"node": node.name})
+            return redirect("stations:staff", code=node.code)
+    staff = get_user_model().objects.filter(staff_node=node).order_by("name")
+    return render(
+        request, "civilization_stations/staff.html", {"node": node, "staff": staff, "form": form}
+    )
+
+
+@staff_required
+@require_POST
+def node_staff_remove(request: HttpRequest, code: str, user_id: int) -> HttpResponse:
+    node = get_node_for_staff(request.user, code)
+    user = get_object_or_404(get_user_model(), pk=user_id, staff_node=node)
+    try:
+        services.remove_staff(actor=request.user, user=user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已移除该工作人员"))
+    return redirect("stations:staff", code=node.code)
