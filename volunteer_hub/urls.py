@@ -11,6 +11,8 @@ urlpatterns = [
     path("organizations/", include("organizations.urls")),
     path("projects/", include("projects.urls")),
     path("", include("hours.urls")),
+    path("", include("attendance.urls")),
+    path("", include("certificates.urls")),
     path("", include("orders.urls")),
     path("", include("dashboard.urls")),
     path("imports/", include("imports.urls")),
