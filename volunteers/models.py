@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class VolunteerQuerySet(models.QuerySet["Volunteer"]):
     def active(self) -> VolunteerQuerySet:
         return self.filter(closed_at__isnull=True)
+
+    def residing_under(self, path: str) -> VolunteerQuerySet:
+        """Volunteers whose residence node lies under a hierarchy path ('' for everywhere)."""
+        if not path:
+            return self.all()
+        return self.filter(residence_node__path__startswith=path)
+
+    def search(self, text: str) -> VolunteerQuerySet:
+        """By volunteer number (exact, any case) or by name (contains)."""
+        text = text.strip()
+        if not text:
+            return self.all()
+        return self.filter(models.Q(number=text.upper()) | models.Q(name__contains=text))
 
 
 class Volunteer(models.Model):
@@ -45,6 +59,15 @@ class Volunteer(models.Model):
     document_hash = models.CharField(_("证件号码摘要"), max_length=64, unique=True, null=True)
     document_masked = models.CharField(_("证件号码"), max_length=32, blank=True)
     document_verified = models.BooleanField(_("证件已核验"), default=False)
+    document_verified_at = models.DateTimeField(_("证件核验时间"), null=True, blank=True)
+    document_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("证件核验人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     phone = models.CharField(_("手机号"), max_length=11, blank=True)
@@ -86,3 +109,56 @@ class Volunteer(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+
+class VolunteerNumberSequence(models.Model):
+    """The last volunteer number issued in a year. Issuing one locks the year's row until the
+    registration commits, so concurrent registrations never get the same number."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    last_value = models.PositiveIntegerField(_("已发放序号"), default=0)
+
+    class Meta:
+        verbose_name = _("志愿者编号序列")
+        verbose_name_plural = _("志愿者编号序列")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw or took whose personal data, and when (PIPL accountability): every reveal of a
+    full document number and every personal-data export is a row here."""
+
+    class Action(models.TextChoices):
+        REVEAL_DOCUMENT = "reveal_document", _("查看完整证件号码")
+        EXPORT_VIEW = "export_view", _("查看个人数据")
+        EXPORT_DOWNLOAD = "export_download", _("下载个人数据")
+
+    volunteer = models.ForeignKey(
+        Volunteer,
+        verbose_name=_("志愿者"),
+        on_delete=models.PROTECT,
+        related_name="data_accesses",
+    )
+    accessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    accessed_at = models.DateTimeField(_("时间"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息访问记录")
+        verbose_name_plural = _("个人信息访问记录")
+        ordering = ["-accessed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["volunteer", "-accessed_at"], name="data_access_volunteer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.accessed_at:%Y-%m-%d %H:%M}"
