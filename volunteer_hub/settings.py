@@ -141,6 +141,11 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Apps add their periodic tasks here (the beat schedule lives in settings, not in code).
 CELERY_BEAT_SCHEDULE: dict = {
     "core-heartbeat": {"task": "core.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Hourly in the daytime so late sign-ups for tomorrow are reminded too; sent once each.
+    "projects-reminders": {
+        "task": "projects.tasks.send_reminders",
+        "schedule": crontab(minute=0, hour="8-20"),
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------
