@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_htmx",
     "import_export",
+    "csp",
     # floor 0
     "core",
     "civilization_stations",
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "organizations",  # floor 2
     "projects",  # floor 3
     "hours",  # floor 4
+    "attendance",  # floor 4, above the ledger: check-in/out writes hours through it
+    "certificates",  # floor 4, above the ledger: certificates read it
     "orders",  # floor 5
     "dashboard",  # floor 5
     "imports",  # floor 5
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -141,6 +145,14 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Apps add their periodic tasks here (the beat schedule lives in settings, not in code).
 CELERY_BEAT_SCHEDULE: dict = {
     "core-heartbeat": {"task": "core.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Volunteers who forgot to check out: checked out at the scheduled end once the check-out
+    # window closes, their record left pending for review (claimed once each).
+    "attendance-close-forgotten": {
+        "task": "attendance.tasks.close_forgotten",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Service orders nobody took before their expiry time (ORDER_EXPIRY_HOURS) become expired.
+    "orders-expire": {"task": "orders.tasks.expire_orders", "schedule": crontab(minute="*/15")},
     # Hourly in the daytime so late sign-ups for tomorrow are reminded too; sent once each.
     "projects-reminders": {
         "task": "projects.tasks.send_reminders",
@@ -162,6 +174,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
+# A new account goes straight on to real-name registration (volunteers app).
+ACCOUNT_SIGNUP_REDIRECT_URL = "volunteers:register"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
@@ -184,6 +198,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
 }
+
+# --- Service orders (orders/) ---------------------------------------------------------------
+# An order nobody has taken expires this many hours after it was placed (or at the end of the
+# wanted time window, if sooner). Placing is limited per mobile number and per client IP
+# (core.ratelimit rates: "3/d" = 3 a day, "10/h" = 10 an hour).
+ORDER_EXPIRY_HOURS = env_int("ORDER_EXPIRY_HOURS", 72, minimum=1)
+ORDER_RATE_LIMIT_PER_PHONE = env_str("ORDER_RATE_LIMIT_PER_PHONE", "3/d")
+ORDER_RATE_LIMIT_PER_IP = env_str("ORDER_RATE_LIMIT_PER_IP", "10/h")
 
 # --- Personal data (DOMAIN.md §5) ------------------------------------------------------------
 # Document numbers are encrypted with Fernet (first key encrypts; all keys decrypt, for rotation)
@@ -252,7 +274,27 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Content-Security-Policy (django-csp): our own origin only and no inline scripts or styles, so an
+# injected <script> or style= attribute does nothing. JS lives in static/js/, htmx is told not to
+# inject its indicator <style> (meta htmx-config in base.html; the CSS is in app.css).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -202,6 +202,13 @@ _VALIDATORS = {
 }
 
 
+def embeds_birth_date(document_type: str, number: str) -> bool:
+    """Whether numbers of this kind carry the birth date and sex (so the form does not ask)."""
+    if document_type in (MAINLAND_ID, HMT_RESIDENCE):
+        return True
+    return document_type == FOREIGN_PR and len(normalize_document_number(number)) == 18
+
+
 def validate_document(
     document_type: str, number: str, *, today: date | None = None
 ) -> ParsedDocument:

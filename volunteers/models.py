@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ServiceCategory, Skill
+
 
 class VolunteerQuerySet(models.QuerySet["Volunteer"]):
     def active(self) -> VolunteerQuerySet:
@@ -109,6 +111,16 @@ class Volunteer(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def skill_labels(self) -> list[str]:
+        names = dict(Skill.choices)
+        return [str(names.get(code, code)) for code in self.skills]
+
+    @property
+    def service_category_labels(self) -> list[str]:
+        names = dict(ServiceCategory.choices)
+        return [str(names.get(code, code)) for code in self.service_categories]
 
 
 class VolunteerNumberSequence(models.Model):

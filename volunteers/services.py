@@ -33,6 +33,7 @@ from .access import can_view_volunteer
 from .documents import (
     ParsedDocument,
     age_on,
+    embeds_birth_date,
     normalize_document_number,
     validate_birth_date,
     validate_document,
@@ -185,6 +186,8 @@ def clean_volunteer_data(
     if document is not None and document.embeds_birth_date:
         birth_date, sex = document.birth_date, document.sex
         age_field = "document_number"
+    elif embeds_birth_date(document_type, document_number):
+        birth_date, sex, age_field = None, "", "document_number"  # the number was refused
     else:
         age_field = "birth_date"
         if birth_date is None:
