@@ -153,6 +153,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Service orders nobody took before their expiry time (ORDER_EXPIRY_HOURS) become expired.
     "orders-expire": {"task": "orders.tasks.expire_orders", "schedule": crontab(minute="*/15")},
+    # Recorders of activities whose records are past the 10-working-day deadline: once each.
+    "hours-overdue-reminders": {
+        "task": "hours.tasks.remind_overdue_records",
+        "schedule": crontab(minute=30, hour=9),
+    },
     # Hourly in the daytime so late sign-ups for tomorrow are reminded too; sent once each.
     "projects-reminders": {
         "task": "projects.tasks.send_reminders",
