@@ -24,6 +24,17 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
             memberships__status=Membership.Status.APPROVED,
         ).distinct()
 
+    def top_level(self) -> OrganizationQuerySet:
+        """Organizations proper (not child teams)."""
+        return self.filter(parent__isnull=True)
+
+    def awaiting_review(self) -> OrganizationQuerySet:
+        return self.top_level().filter(status=Organization.Status.PENDING)
+
+    def search(self, text: str) -> OrganizationQuerySet:
+        text = text.strip()
+        return self.filter(name__icontains=text) if text else self
+
 
 class Organization(models.Model):
     class Type(models.TextChoices):
@@ -81,6 +92,8 @@ class Organization(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("提交审核时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = OrganizationQuerySet.as_manager()
 
@@ -91,6 +104,56 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_team(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class OrganizationReview(models.Model):
+    """One review decision (who, when, what, why): the history behind Organization.status."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("通过")
+        REJECT = "reject", _("驳回")
+        REQUEST_CHANGES = "request_changes", _("退回修改")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    decision = models.CharField(_("审核结果"), max_length=20, choices=Decision.choices)
+    note = models.TextField(_("审核意见"), blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织审核记录")
+        verbose_name_plural = _("组织审核记录")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.get_decision_display()}"
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def approved(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.APPROVED)
+
+    def pending(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.PENDING)
+
+    def admins(self) -> MembershipQuerySet:
+        return self.approved().filter(role=Membership.Role.ADMIN)
 
 
 class Membership(models.Model):
@@ -119,12 +182,25 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("组织成员")
         verbose_name_plural = _("组织成员")
         constraints = [
             models.UniqueConstraint(fields=["organization", "volunteer"], name="membership_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "role"], name="membership_org_status"),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 from civilization_stations.models import PracticeNode
@@ -88,6 +89,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     contact_name = "王老师"
     contact_phone = "13700000000"
     status = "approved"
+    submitted_at = factory.LazyFunction(timezone.now)
 
 
 def make_org_admin(organization, volunteer=None):
