@@ -54,6 +54,11 @@ test: lint messages
 smoke: install
 	scripts/smoke.sh
 
+# Benchmarks on PostgreSQL (not timed tests): every scripts/bench.d/*.sh in order; the results
+# are written to docs/benchmarks.md. BENCH_DATABASE_URL defaults to a scratch database.
+bench: messages
+	scripts/bench.sh
+
 # Regenerate the pinned versions after changing pyproject.toml.
 lock:
 	rm -rf /tmp/vh-lock && $(PYTHON) -m venv /tmp/vh-lock
