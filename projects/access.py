@@ -36,13 +36,16 @@ def can_manage_project(user: Any, project: Project) -> bool:
 
 
 def can_review_project(user: Any, project: Project) -> bool:
-    """Federation admins, or staff of the project's node or above, who do not manage it
-    themselves (nobody reviews their own project, except a federation admin)."""
+    """Federation admins, or staff of the project's node or above; nobody reviews their own
+    project (an organization's admins, or the staff of the node that published it)."""
     if is_federation_admin(user):
         return True
     if not can_act_on_node(user, project.node):
         return False
-    return not can_manage_project(user, project)
+    if project.organization_id:
+        return not is_org_admin(user, project.organization)
+    # A station project is reviewed from above: not by the staff of the node that published it.
+    return user.staff_node_id != project.publisher_node_id
 
 
 def can_publish_as_station(user: Any) -> bool:
