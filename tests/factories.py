@@ -68,15 +68,47 @@ class VolunteerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "volunteers.Volunteer"
 
+    class Params:
+        # A valid mainland ID number matching birth_date and sex (override to choose one).
+        document_number = factory.LazyAttributeSequence(
+            lambda o, n: _id_number(o.birth_date, o.sex, n)
+        )
+
     user = factory.SubFactory(UserFactory)
     number = factory.Sequence(lambda n: f"V{n:010d}")
     name = factory.Sequence(lambda n: f"志愿者{n}")
     document_type = "id_card"
-    document_hash = factory.Sequence(lambda n: f"{n:064x}")
-    document_masked = "110105********002X"
+    document_token = factory.LazyAttribute(lambda o: _crypto().encrypt(o.document_number))
+    document_hash = factory.LazyAttribute(lambda o: _crypto().document_hash(o.document_number))
+    document_masked = factory.LazyAttribute(
+        lambda o: o.document_number[:6] + "*" * 8 + o.document_number[-4:]
+    )
     birth_date = factory.LazyFunction(lambda: __import__("datetime").date(1990, 1, 1))
     sex = "F"
     phone = factory.SelfAttribute("user.phone")
+    consent_at = factory.LazyFunction(lambda: _now())
+
+
+def _crypto():
+    from volunteers import crypto
+
+    return crypto
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _id_number(birth_date, sex: str, n: int) -> str:
+    """Unique per sequence number: the address code varies, the sequence code carries the sex."""
+    from volunteers.documents import check_char
+
+    born = birth_date or __import__("datetime").date(1990, 1, 1)
+    sequence = (n % 500) * 2 + (1 if sex == "M" else 0)
+    first17 = f"{110105 + n // 500:06d}{born:%Y%m%d}{sequence:03d}"
+    return first17 + check_char(first17)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
