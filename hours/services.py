@@ -445,7 +445,7 @@ def _is_member(volunteer: Volunteer, organization: Organization | None) -> bool:
     ).exists()
 
 
-def _slot_signups(slot: Slot) -> Any:
+def slot_signups(slot: Slot) -> Any:
     return SignUp.objects.filter(**{"shift" if isinstance(slot, Shift) else "activity": slot})
 
 
@@ -465,7 +465,7 @@ def backfill_hours(
     if not entries:
         raise ValidationError(_("请至少选择一名志愿者"), code="empty")
     signed = set(
-        _slot_signups(slot)
+        slot_signups(slot)
         .filter(status__in=[SignUp.Status.CONFIRMED, SignUp.Status.NO_SHOW])
         .values_list("volunteer_id", flat=True)
     )
