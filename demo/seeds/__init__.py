@@ -3,4 +3,5 @@
 
 SEEDERS = [
     "demo.seeds.accounts",
+    "demo.seeds.volunteers",
 ]
