@@ -11,13 +11,15 @@ from accounts.validators import MOBILE_RE, normalize_mobile
 
 # Area codes: 010 and 020–029 have three digits, every other one (0311, 0755 …) four.
 LANDLINE_RE = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))([2-9]\d{6,7})$")
+LOCAL_BEIJING_RE = re.compile(r"^[2-9]\d{7}$")
 SERVICE_NUMBER_RE = re.compile(r"^([48]00)(\d{3})(\d{4})$")
 _SEPARATORS = re.compile(r"[\s\-－—()（）]")
 
 
 def normalize_contact_phone(value: str) -> str:
     """The canonical form of a contact phone: 11 digits for a mobile, `010-12345678[-123]` for a
-    landline, `400-123-4567` for a service number. Raises ValidationError for anything else."""
+    landline (eight digits alone are a Beijing number), `400-123-4567` for a service number.
+    Raises ValidationError for anything else."""
     raw = (value or "").strip()
     mobile = normalize_mobile(raw)
     if MOBILE_RE.fullmatch(mobile):
@@ -32,6 +34,8 @@ def normalize_contact_phone(value: str) -> str:
     digits = _SEPARATORS.sub("", raw)
     if digits.startswith("+86"):
         digits = "0" + digits[3:] if not digits[3:].startswith("0") else digits[3:]
+    if LOCAL_BEIJING_RE.fullmatch(digits):
+        digits = "010" + digits  # a Beijing number written without its area code
     match = SERVICE_NUMBER_RE.fullmatch(digits)
     if match and not ext:
         return "-".join(match.groups())
