@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Make static/fonts/NotoSansSC-GB2312.otf: the GB 2312 subset of Noto Sans CJK SC Regular that
+"""Make static/fonts/NotoSansSC-GB2312.ttf: the GB 2312 subset of Noto Sans CJK SC Regular that
 certificates embed, so a certificate PDF renders the same on every machine.
 
 Source: Debian's fonts-noto-cjk (`apt-get install fonts-noto-cjk`), face "Noto Sans CJK SC" of
-/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc (CFF outlines, which fpdf2 embeds as a
-CIDFontType0 font). The character set is printable ASCII, all 7,445 characters of GB 2312
-(6,763 hanzi plus symbols, full-width forms, kana, Greek, Cyrillic), and a short list of name
-characters that GB 2312 lacks but that people's names use. Hinting and OpenType layout tables are
-dropped (the PDF needs outlines and advance widths only); the name table keeps the copyright and
-licence notices, as the SIL Open Font License requires (static/fonts/OFL.txt).
+/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc. The character set is printable ASCII, all
+7,445 characters of GB 2312 (6,763 hanzi plus symbols, full-width forms, kana, Greek, Cyrillic),
+and a short list of name characters that GB 2312 lacks but that people's names use. Hinting and
+OpenType layout tables are dropped (the PDF needs outlines and advance widths only); the name
+table keeps the copyright and licence notices, as the SIL Open Font License requires
+(static/fonts/OFL.txt).
+
+The source's CFF outlines are converted to TrueType (quadratic, within 1/1000 em). fpdf2 can
+embed the CID-keyed CFF font as it is, but then writes a custom encoding CMap that common PDF
+text extractors (pypdf among them) misread, interleaving NUL characters in the text; a TrueType
+font is embedded as CIDFontType2 with Identity-H, which every reader handles, so the certificate
+text can be searched, copied and checked in tests.
 
     .venv/bin/python scripts/make_font_subset.py [--source PATH] [--output PATH]
 
@@ -23,11 +29,14 @@ import sys
 from pathlib import Path
 
 from fontTools import subset
-from fontTools.ttLib import TTCollection
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTCollection, TTFont, newTable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-DEFAULT_OUTPUT = ROOT / "static" / "fonts" / "NotoSansSC-GB2312.otf"
+DEFAULT_OUTPUT = ROOT / "static" / "fonts" / "NotoSansSC-GB2312.ttf"
+MAX_ERROR = 1.0  # font units (of 1000 per em) the quadratic outlines may stray from the cubic ones
 FACE = "Noto Sans CJK SC"
 
 # Characters outside GB 2312 that appear in personal and place names (GBK / 通用规范汉字表):
@@ -75,7 +84,7 @@ def make_subset(source: Path, output: Path) -> tuple[int, int]:
     options = subset.Options()
     options.layout_features = []  # no shaping needed for horizontal CJK and ASCII
     options.hinting = False
-    options.desubroutinize = True  # smaller after the PDF writer's own per-document subset
+    options.desubroutinize = True  # plain charstrings for the TrueType conversion below
     options.name_IDs = ["*"]  # keep copyright (0), trademark (7) and licence (13, 14) notices
     options.name_languages = ["*"]
     options.notdef_outline = True
@@ -84,9 +93,43 @@ def make_subset(source: Path, output: Path) -> tuple[int, int]:
     subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
 
+    to_truetype(font)
+
     output.parent.mkdir(parents=True, exist_ok=True)
     font.save(str(output), reorderTables=True)
     return len(unicodes), len(font.getGlyphOrder())
+
+
+def to_truetype(font: TTFont) -> None:
+    """Replace the CFF table by glyf/loca with the same glyphs (as fontTools' otf2ttf snippet)."""
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        glyph_set[name].draw(Cu2QuPen(pen, MAX_ERROR, reverse_direction=True))
+        glyf[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf
+    del font["CFF "]
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    for attr in (
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
+        setattr(maxp, attr, 0)
+    font["head"].glyphDataFormat = 0
+    font["post"].formatType = 3.0  # no glyph names: the CID names mean nothing here
+    font.sfntVersion = "\x00\x01\x00\x00"
 
 
 def main(argv: list[str] | None = None) -> int:
