@@ -17,10 +17,13 @@ class VolunteerAdmin(admin.ModelAdmin):
     )
     search_fields = ("number", "name")
     list_select_related = ("residence_node",)
-    raw_id_fields = ("user", "residence_node", "document_verified_by")
-    exclude = ("document_token", "document_hash")
-    readonly_fields = (
+    raw_id_fields = ("user", "residence_node")
+    # Personal data is corrected through the services (the volunteer's profile, staff pages),
+    # which validate and re-encrypt; here only operational fields are editable.
+    fields = (
         "number",
+        "name",
+        "user",
         "document_type",
         "document_masked",
         "document_verified",
@@ -28,9 +31,24 @@ class VolunteerAdmin(admin.ModelAdmin):
         "document_verified_by",
         "birth_date",
         "sex",
+        "phone",
+        "email",
+        "residence_node",
+        "skills",
+        "service_categories",
+        "insurance_valid_until",
+        "no_show_count",
+        "entered_by",
         "consent_at",
+        "guardian_name",
+        "guardian_relation",
+        "guardian_phone",
         "guardian_consent_at",
+        "created_at",
         "closed_at",
+    )
+    readonly_fields = tuple(
+        f for f in fields if f not in {"insurance_valid_until", "no_show_count", "residence_node"}
     )
 
     def has_add_permission(self, request) -> bool:

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "decrypt", "document_hash", "encrypt", "rotate_token"]
+__all__ = ["InvalidToken", "decrypt", "document_hash", "encrypt", "is_current", "rotate_token"]
 
 
 @lru_cache(maxsize=4)
@@ -49,6 +49,15 @@ def decrypt(token: str) -> str:
 def rotate_token(token: str) -> str:
     """Re-encrypt under the first (newest) key; for a key-rotation job."""
     return _fernet().rotate(token.encode("ascii")).decode("ascii")
+
+
+def is_current(token: str) -> bool:
+    """Whether the newest key (the first) opens the token, i.e. it needs no rotation."""
+    try:
+        Fernet(settings.FIELD_ENCRYPTION_KEYS[0].encode()).decrypt(token.encode("ascii"))
+    except InvalidToken:
+        return False
+    return True
 
 
 def document_hash(number: str) -> str:

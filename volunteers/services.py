@@ -553,3 +553,37 @@ def close_volunteer(*, volunteer: Volunteer) -> Volunteer:
             EmailAddress.objects.filter(user=user).delete()
     log.info("volunteer %s closed their account; personal data erased", volunteer.number)
     return volunteer
+
+
+def reencrypt_documents(*, batch_size: int = 500, dry_run: bool = False) -> tuple[int, int]:
+    """Key rotation: every token re-encrypted under the newest key and every hash recomputed
+    under the current hash key, batch by batch (each in its own transaction, rows locked).
+    Returns (rows changed, rows with a document)."""
+    changed = total = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Volunteer.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .exclude(document_token="")
+                .order_by("pk")
+                .only("pk", "document_token", "document_hash")[:batch_size]
+            )
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            total += len(batch)
+            dirty = []
+            for volunteer in batch:
+                digest = crypto.document_hash(crypto.decrypt(volunteer.document_token))
+                if digest != volunteer.document_hash or not crypto.is_current(
+                    volunteer.document_token
+                ):
+                    volunteer.document_token = crypto.rotate_token(volunteer.document_token)
+                    volunteer.document_hash = digest
+                    dirty.append(volunteer)
+            changed += len(dirty)
+            if dirty and not dry_run:
+                Volunteer.objects.bulk_update(dirty, ["document_token", "document_hash"])
+    return changed, total
