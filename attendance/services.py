@@ -49,13 +49,14 @@ def get_or_create_point(*, slot: Activity | Shift) -> CheckinPoint:
     first uses meet the one-to-one constraint; the loser reads the winner's row."""
     field = _slot_field(slot)
     point = CheckinPoint.objects.filter(**{field: slot}).first()
-    if point is not None:
-        return point
-    try:
-        with transaction.atomic():
-            return CheckinPoint.objects.create(**{field: slot})
-    except IntegrityError:
-        return CheckinPoint.objects.get(**{field: slot})
+    if point is None:
+        try:
+            with transaction.atomic():
+                point = CheckinPoint.objects.create(**{field: slot})
+        except IntegrityError:
+            point = CheckinPoint.objects.get(**{field: slot})
+    setattr(point, field, slot)  # the caller's slot (with its project) instead of a re-fetch
+    return point
 
 
 def update_point_settings(

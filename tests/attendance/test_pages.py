@@ -280,3 +280,23 @@ def test_code_guessing_is_rate_limited_per_volunteer(client, world, live):
     client.force_login(world.bob.user)
     response = client.post(slot_url(live), {"code": current_code(point), "action": "checkin"})
     assert response.status_code == 302
+
+
+def test_the_check_in_page_is_a_fixed_number_of_queries(
+    client, world, live, django_assert_num_queries
+):
+    """Hundreds of volunteers open it at once at a big event: session, user, slot, volunteer,
+    attendance, sign-up, check-in point."""
+    get_or_create_point(slot=live)
+    client.force_login(world.alice.user)
+    with django_assert_num_queries(7):
+        assert client.get(slot_url(live)).status_code == 200
+
+
+def test_the_code_refresh_is_a_fixed_number_of_queries(client, world, django_assert_num_queries):
+    """Polled every 10 s by every venue screen: session, user, slot, admin membership, point."""
+    get_or_create_point(slot=world.activity)
+    client.force_login(world.admin)
+    with django_assert_num_queries(5):
+        response = client.get(code_url(world.activity), headers={"HX-Request": "true"})
+    assert response.status_code == 200
