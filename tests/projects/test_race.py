@@ -28,7 +28,10 @@ def _race(slot_kwargs: list[dict], volunteers: list) -> list[BaseException]:
         finally:
             connection.close()  # each thread has its own connection
 
-    threads = [threading.Thread(target=take, args=(v, k)) for v, k in zip(volunteers, slot_kwargs)]
+    threads = [
+        threading.Thread(target=take, args=(v, k))
+        for v, k in zip(volunteers, slot_kwargs, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
