@@ -21,6 +21,14 @@ def birthday(born: date, years: int) -> date:
     return born.replace(year=born.year + years)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """As in tests/e2e: the browser harness reads the call report (a screenshot on failure)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
 def registration_data(tree):
     """Keyword arguments for register_volunteer: an adult with a mainland ID, living in 建外街道."""
