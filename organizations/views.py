@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,8 +42,9 @@ from .forms import (
 from .models import Membership, Organization
 from .selectors import with_lineage
 
-# The page a person without a real-name record is sent to (the volunteers app's profile page).
-VOLUNTEER_REGISTRATION_URL = "/me/"
+# Where a person without a real-name record is sent: the volunteers app's /me/, which explains
+# real-name registration and leads to it.
+VOLUNTEER_REGISTRATION_URL = reverse_lazy("volunteers:me")
 REFRESH_NODES = "refresh_nodes"
 
 

@@ -4,4 +4,5 @@
 SEEDERS = [
     "demo.seeds.accounts",
     "demo.seeds.volunteers",
+    "demo.seeds.organizations",
 ]
