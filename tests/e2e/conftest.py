@@ -1,0 +1,285 @@
+"""Browser journeys: Playwright driving Debian's Chromium against Django's live server.
+
+A journey takes the `site` fixture (parametrized over a desktop and a phone viewport) and speaks in
+user actions; every page it lands on is checked for serious accessibility violations (axe-core),
+Content-Security-Policy violations, JavaScript errors and server errors, and a failing journey
+leaves a screenshot in test-results/. A new feature's journey is a few lines:
+
+    @pytest.mark.e2e
+    def test_a_volunteer_signs_up_for_a_shift(site, tree):
+        site.login_as(VolunteerFactory().user)
+        site.visit("/projects/")
+        site.click_link("社区助老")
+        site.click_button("报名")
+        site.expect_text("报名成功")
+
+Browsers are never downloaded: Playwright's bundled driver launches /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from tests.factories import PASSWORD
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+AXE_JS = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+RESULTS_DIR = Path(settings.BASE_DIR) / "test-results"
+# Impacts that fail a journey; "moderate" and "minor" findings are reported, not fatal.
+FATAL_IMPACTS = {"serious", "critical"}
+TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    """One Chromium for the whole package (a launch costs about a second)."""
+    if not shutil.which(CHROMIUM):
+        if settings.REQUIRE_SERVICES:
+            pytest.fail(f"Chromium is required here (REQUIRE_SERVICES=1) but {CHROMIUM} is missing")
+        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop on this thread, which makes Django refuse ORM calls
+    # from the test body ("async context"). The test body is plain synchronous code, so allow it
+    # for the browser tests only, and put the setting back afterwards.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class JourneyError(AssertionError):
+    pass
+
+
+@dataclass
+class Site:
+    """A person at a browser: visit pages, follow links, fill and submit forms. Every page reached
+    is checked (axe-core, CSP, JS errors, 5xx) once per distinct URL and display mode."""
+
+    page: Any
+    base_url: str
+    viewport: str
+    problems: list[str] = field(default_factory=list)
+    checked: set[tuple[str, str]] = field(default_factory=set)
+    audited: list[str] = field(default_factory=list)
+
+    # --- navigation ---------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return path if path.startswith("http") else self.base_url + path
+
+    def visit(self, path: str, *, status: int = 200) -> Site:
+        response = self.page.goto(self.url(path))
+        assert response is not None, f"no response for {path}"
+        assert response.status == status, f"GET {path} answered {response.status}, not {status}"
+        return self.arrived()
+
+    def click_link(self, name: str | re.Pattern[str], *, within: str = "body") -> Site:
+        """Follow a link (or a link styled as a button) by its accessible name."""
+        scope = self.page.locator(within)
+        exact = isinstance(name, str)
+        link = scope.get_by_role("link", name=name, exact=exact)
+        styled = scope.get_by_role("button", name=name, exact=exact).and_(scope.locator("a"))
+        return self._click(link.or_(styled).first, navigates=True)
+
+    def click_button(
+        self, name: str | re.Pattern[str], *, within: str = "body", navigates: bool = True
+    ) -> Site:
+        """Press a button; `navigates=False` for htmx buttons that swap part of the page."""
+        exact = isinstance(name, str)
+        target = self.page.locator(within).get_by_role("button", name=name, exact=exact).first
+        return self._click(target, navigates=navigates)
+
+    def _click(self, target: Any, *, navigates: bool) -> Site:
+        if not navigates:
+            target.click()
+            self.page.wait_for_load_state("networkidle")
+            return self.arrived()
+        with self.page.expect_navigation(wait_until="load"):
+            target.click()
+        return self.arrived()
+
+    def fill(self, label: str | re.Pattern[str], value: str) -> Site:
+        """Fill the input with this accessible label (so unlabelled inputs cannot be filled). A
+        string matches the whole label, give or take a trailing colon: "密码" is not "密码（重复）"."""
+        if isinstance(label, str):
+            label = re.compile(rf"^\s*{re.escape(label)}\s*[:：]?\s*\*?\s*$")
+        field = self.page.get_by_label(label)
+        assert field.count() == 1, f"{field.count()} fields labelled {label.pattern!r}"
+        field.fill(value)
+        return self
+
+    def fill_form(self, values: dict[str, str]) -> Site:
+        for label, value in values.items():
+            self.fill(label, value)
+        return self
+
+    def arrived(self) -> Site:
+        self.page.wait_for_load_state("load")
+        self.audit()
+        return self
+
+    # --- expectations -------------------------------------------------------------------
+    def expect_text(self, text: str | re.Pattern[str], *, within: str = "main") -> Site:
+        from playwright.sync_api import expect
+
+        expect(self.page.locator(within)).to_contain_text(text)
+        return self
+
+    def expect_heading(self, text: str | re.Pattern[str]) -> Site:
+        from playwright.sync_api import expect
+
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text(text)
+        return self
+
+    def expect_path(self, path: str | re.Pattern[str]) -> Site:
+        current = self.page.url.removeprefix(self.base_url).split("?")[0]
+        if isinstance(path, re.Pattern):
+            assert path.fullmatch(current), f"at {current}, expected {path.pattern}"
+        else:
+            assert current == path, f"at {current}, expected {path}"
+        return self
+
+    @property
+    def signed_in(self) -> bool:
+        return self.page.locator("header").get_by_role("link", name="退出").count() > 0
+
+    # --- accounts -----------------------------------------------------------------------
+    def login(self, login: str, password: str = PASSWORD) -> Site:
+        self.visit("/accounts/login/")
+        self.fill("登录", login)
+        self.fill("密码", password)
+        self.click_button(re.compile("^(登录|Sign In)$"), within="main")
+        assert self.signed_in, f"could not sign in as {login}: {self.page.url}"
+        return self
+
+    def login_as(self, user: Any, password: str = PASSWORD) -> Site:
+        return self.login(user.phone or user.email, password)
+
+    def logout(self) -> Site:
+        self.click_link("退出", within="header")
+        self.click_button(re.compile("^(登出|退出|注销|Sign Out)$"), within="main")
+        assert not self.signed_in, "still signed in after logging out"
+        return self
+
+    # --- checks -------------------------------------------------------------------------
+    def audit(self, *, again: bool = False) -> None:
+        """axe-core on the current page (once per URL and display mode in a test)."""
+        path = self.page.url.removeprefix(self.base_url)
+        mode = "elder" if "elder-mode" in (self.page.get_attribute("body", "class") or "") else ""
+        if (path, mode) in self.checked and not again:
+            return
+        self.checked.add((path, mode))
+        self.audited.append(f"{path} {mode}".strip())
+        violations = self.page.evaluate(
+            """async () => {
+                const result = await axe.run(document, {resultTypes: ["violations"]});
+                return result.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary),
+                }));
+            }"""
+        )
+        for v in violations:
+            if v["impact"] in FATAL_IMPACTS:
+                nodes = "\n      ".join(v["nodes"])
+                self.problems.append(
+                    f"axe {v['impact']} {v['id']} on {path} [{self.viewport}{' ' + mode if mode else ''}]:"
+                    f" {v['help']}\n      {nodes}"
+                )
+
+    def assert_clean(self) -> None:
+        if self.problems:
+            raise JourneyError(
+                "problems found on pages the journey visited:\n  " + "\n  ".join(self.problems)
+            )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 at full strength costs a third of a second per password; the journeys hash many."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def site(
+    request: pytest.FixtureRequest, browser: Any, live_server: Any, viewport: str
+) -> Iterator[Site]:
+    context = browser.new_context(locale="zh-CN", **VIEWPORTS[viewport])
+    # Injected through the DevTools protocol, so the CSP (no inline scripts) does not block it.
+    context.add_init_script(script=AXE_JS)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    site = Site(page=page, base_url=live_server.url, viewport=viewport)
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            site.problems.append(f"CSP violation on {page.url}: {message.text}")
+
+    def on_response(response: Any) -> None:
+        if response.status >= 500:
+            site.problems.append(f"server error {response.status} for {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: site.problems.append(f"JS error on {page.url}: {error}"))
+    page.on("response", on_response)
+    try:
+        yield site
+        site.assert_clean()
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is None or report.failed or site.problems:
+            RESULTS_DIR.mkdir(exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
+            page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
+        context.close()
