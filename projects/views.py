@@ -66,6 +66,11 @@ def _volunteer_of(user: Any) -> Any:
         return None
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The POST data to bind a form to, or None on GET (an empty POST still binds)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _apply_errors(form: Any, error: ValidationError) -> None:
     """Put a service's ValidationError on the form (field errors where the field exists)."""
     if hasattr(error, "error_dict"):
@@ -180,7 +185,7 @@ def signup(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if volunteer is None:
         messages.error(request, _("报名前请先完成志愿者实名注册。"))
         return redirect(_registration_url())
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method != "POST" or not form.is_valid():
         return render(request, "projects/signup.html", {"slot": slot, "form": form, "full": False})
     try:
@@ -250,7 +255,7 @@ def leave_request(request: HttpRequest, pk: int) -> HttpResponse:
     signup_obj = get_own_signup(request.user, pk)
     if signup_obj.shift_id is None:
         raise Http404
-    form = LeaveForm(request.POST or None)
+    form = LeaveForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.leave_request_create(signup=signup_obj, reason=form.cleaned_data["reason"])
@@ -319,7 +324,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     choices = _publisher_choices(request.user)
     if not choices:
         raise PermissionDenied
-    publisher_form = PublisherForm(request.POST or None, choices=choices)
+    publisher_form = PublisherForm(_posted(request), choices=choices)
     publisher: Any = None
     if publisher_form.is_bound and publisher_form.is_valid():
         kind, _sep, ident = publisher_form.cleaned_data["publisher"].partition(":")
@@ -337,7 +342,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
             else request.user.staff_node
         )
         nodes = _nodes_for(first)
-    form = ProjectForm(request.POST or None, nodes=nodes)
+    form = ProjectForm(_posted(request), nodes=nodes)
     if request.method == "POST" and publisher_form.is_valid() and form.is_valid():
         try:
             project = services.project_create(
@@ -361,7 +366,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for_manager(request.user, pk)
-    form = ProjectForm(request.POST or None, instance=project, nodes=_project_nodes(project))
+    form = ProjectForm(_posted(request), instance=project, nodes=_project_nodes(project))
     if not project.is_editable:
         messages.error(request, _("只有草稿状态的项目可以修改；审核中或已发布的项目不能修改。"))
         return redirect("projects:console", project.pk)
@@ -416,7 +421,7 @@ def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for_manager(request.user, pk)
     if project.is_large_event:
         raise Http404
-    form = ActivityForm(request.POST or None, initial={"place": project.place})
+    form = ActivityForm(_posted(request), initial={"place": project.place})
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data.get("repeat"):
@@ -447,7 +452,7 @@ def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_activity_for_manager(request.user, pk)
-    form = ActivityForm(request.POST or None, instance=activity, allow_repeat=False)
+    form = ActivityForm(_posted(request), instance=activity, allow_repeat=False)
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_update(
@@ -555,7 +560,7 @@ def area_form(
         project = get_project_for_manager(request.user, project_pk)  # type: ignore[arg-type]
         if not project.is_large_event:
             raise Http404
-    form = AreaForm(request.POST or None, instance=area)
+    form = AreaForm(_posted(request), instance=area)
     if request.method == "POST" and form.is_valid():
         try:
             services.area_save(
@@ -582,7 +587,7 @@ def area_form(
 @login_required
 def post_create(request: HttpRequest, pk: int) -> HttpResponse:
     area = get_area_for_manager(request.user, pk)
-    form = PostForm(request.POST or None)
+    form = PostForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.post_create(actor=request.user, area=area, **form.cleaned_data)
@@ -602,7 +607,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_post_for_manager(request.user, pk)
-    form = ShiftForm(request.POST or None, initial={"quota": post.quota})
+    form = ShiftForm(_posted(request), initial={"quota": post.quota})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -700,7 +705,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for_reviewer(request.user, pk)
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["decision"] == "approve":
