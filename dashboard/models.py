@@ -1,1 +1,284 @@
-"""Models: built by their own issue."""
+"""Summary tables of the federation statistics (DOMAIN.md §9), kept by the rollup (rollup.py).
+
+They hold integer ids and counts only — no names of people, no documents — so statistics survive
+a volunteer's account being closed and can be published as open data. No foreign keys: the
+tables are rebuilt set-based from the ledger and could live on another server (replica, Citus);
+node 0 stands for the whole city.
+
+Grain, from the bottom up:
+- `HoursFact`: the deepest node of a record (station, else institute, else center) × month ×
+  category × recording organization — the "station summary" every higher level is derived from.
+- `Presence`: one row per (deepest node, month, category, volunteer) with net person-times > 0.
+  It is what makes distinct-volunteer counts exact at any level (a volunteer serving at two
+  stations counts once for their institute) without going back to the ledger.
+- `NodeStat`: what the pages read — every node at every level (city 0, center, institute,
+  station) × period (a month or a year) × category ('' = all categories).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+CITY_NODE_ID = 0
+ALL_CATEGORIES = ""
+
+
+class HoursFact(models.Model):
+    node_id = models.BigIntegerField(_("阵地"))
+    center_id = models.BigIntegerField(_("实践中心"))
+    institute_id = models.BigIntegerField(_("实践所"), default=0)
+    month = models.DateField(_("月份"))
+    category = models.CharField(_("服务类别"), max_length=20)
+    organization_id = models.BigIntegerField(_("记录组织"), default=0)
+    half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
+    person_times = models.BigIntegerField(_("人次"), default=0)
+    activities = models.IntegerField(_("活动数"), default=0)
+
+    class Meta:
+        db_table = "dashboard_hours_fact"
+        verbose_name = _("服务时长汇总（站）")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node_id", "month", "category", "organization_id"], name="fact_bucket"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization_id", "month"], name="fact_org_month"),
+            models.Index(fields=["institute_id", "month"], name="fact_institute_month"),
+            models.Index(fields=["center_id", "month"], name="fact_center_month"),
+            models.Index(fields=["month"], name="fact_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.month:%Y-%m} {self.category} org={self.organization_id}"
+
+
+class Presence(models.Model):
+    node_id = models.BigIntegerField(_("阵地"))
+    center_id = models.BigIntegerField(_("实践中心"))
+    institute_id = models.BigIntegerField(_("实践所"), default=0)
+    month = models.DateField(_("月份"))
+    category = models.CharField(_("服务类别"), max_length=20)
+    volunteer_id = models.BigIntegerField(_("志愿者"))
+    half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
+    person_times = models.BigIntegerField(_("人次"), default=0)
+
+    class Meta:
+        db_table = "dashboard_presence"
+        verbose_name = _("服务志愿者（去重用）")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node_id", "month", "category", "volunteer_id"], name="presence_bucket"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["volunteer_id"], name="presence_volunteer"),
+            models.Index(fields=["institute_id", "month"], name="presence_institute_month"),
+            models.Index(fields=["center_id", "month"], name="presence_center_month"),
+            models.Index(fields=["month"], name="presence_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.month:%Y-%m} {self.category} v={self.volunteer_id}"
+
+
+class NodeStat(models.Model):
+    class Kind(models.TextChoices):
+        MONTH = "M", _("月")
+        YEAR = "Y", _("年")
+
+    node_id = models.BigIntegerField(_("阵地"))
+    kind = models.CharField(_("周期"), max_length=1, choices=Kind.choices)
+    period = models.DateField(_("周期起始日"))
+    category = models.CharField(_("服务类别"), max_length=20, blank=True)
+    half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
+    person_times = models.BigIntegerField(_("人次"), default=0)
+    volunteers = models.BigIntegerField(_("服务志愿者"), default=0)
+    activities = models.BigIntegerField(_("活动数"), default=0)
+
+    class Meta:
+        db_table = "dashboard_node_stat"
+        verbose_name = _("阵地统计")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node_id", "kind", "period", "category"], name="node_stat_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.kind}{self.period} {self.category or '*'}"
+
+
+class OrganizationMonth(models.Model):
+    organization_id = models.BigIntegerField(_("组织"))
+    month = models.DateField(_("月份"))
+    half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
+    person_times = models.BigIntegerField(_("人次"), default=0)
+    activities = models.BigIntegerField(_("活动数"), default=0)
+
+    class Meta:
+        db_table = "dashboard_org_month"
+        verbose_name = _("组织月度统计")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["organization_id", "month"], name="org_month_bucket")
+        ]
+        indexes = [models.Index(fields=["month"], name="org_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m}"
+
+
+class TopOrganization(models.Model):
+    """The ten organizations registered at a node or below with the most hours in a year."""
+
+    node_id = models.BigIntegerField(_("阵地"))
+    year = models.DateField(_("年度"))
+    rank = models.PositiveSmallIntegerField(_("名次"))
+    organization_id = models.BigIntegerField(_("组织"))
+    name = models.CharField(_("组织名称"), max_length=100)
+    half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
+    person_times = models.BigIntegerField(_("人次"), default=0)
+
+    class Meta:
+        db_table = "dashboard_top_org"
+        verbose_name = _("组织排行")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["node_id", "year", "rank"], name="top_org_rank")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.year:%Y} #{self.rank} {self.name}"
+
+
+class VolunteerTotal(models.Model):
+    """Approved half-hours per volunteer id (for star-level counts); no personal data."""
+
+    volunteer_id = models.BigIntegerField(_("志愿者"), primary_key=True)
+    half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
+
+    class Meta:
+        db_table = "dashboard_volunteer_total"
+        verbose_name = _("志愿者累计时长")
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["half_hours"], name="volunteer_total_hours")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id}: {self.half_hours}"
+
+
+class NodeRegistry(models.Model):
+    """Registered volunteers (by residence), approved organizations and public projects at a
+    node and below; recomputed on every rollup (a few GROUP BYs over indexed columns)."""
+
+    node_id = models.BigIntegerField(_("阵地"), primary_key=True)
+    volunteers = models.BigIntegerField(_("注册志愿者"), default=0)
+    organizations = models.BigIntegerField(_("志愿服务组织"), default=0)
+    projects = models.BigIntegerField(_("志愿服务项目"), default=0)
+
+    class Meta:
+        db_table = "dashboard_node_registry"
+        verbose_name = _("阵地注册统计")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.node_id}"
+
+
+class StarCount(models.Model):
+    node_id = models.BigIntegerField(_("阵地"))
+    star_level = models.PositiveSmallIntegerField(_("星级"))
+    volunteers = models.BigIntegerField(_("人数"), default=0)
+
+    class Meta:
+        db_table = "dashboard_star_count"
+        verbose_name = _("星级人数")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["node_id", "star_level"], name="star_count_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} ★{self.star_level}: {self.volunteers}"
+
+
+class FeaturedProject(models.Model):
+    """Gold (金牌) and city demonstration (市级示范) projects, copied so pages read no project table."""
+
+    project_id = models.BigIntegerField(_("项目"), primary_key=True)
+    node_path = models.CharField(_("阵地路径"), max_length=64)
+    title = models.CharField(_("项目名称"), max_length=100)
+    organization_name = models.CharField(_("组织名称"), max_length=100, blank=True)
+    is_gold = models.BooleanField(_("金牌项目"), default=False)
+    is_city_demonstration = models.BooleanField(_("市级示范项目"), default=False)
+
+    class Meta:
+        db_table = "dashboard_featured_project"
+        verbose_name = _("金牌与示范项目")
+        verbose_name_plural = verbose_name
+        ordering = ["-is_gold", "-is_city_demonstration", "title"]
+        indexes = [
+            models.Index(
+                fields=["node_path"],
+                name="featured_node_path",
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OrderStat(models.Model):
+    """Service orders per node (any level, 0 = city) × month: the funnel 点单 → 派单 → 接单 →
+    完成 → 评单, median minutes to dispatch / take / complete, and mean satisfaction."""
+
+    node_id = models.BigIntegerField(_("阵地"))
+    month = models.DateField(_("月份"))
+    placed = models.IntegerField(_("点单"), default=0)
+    dispatched = models.IntegerField(_("派单"), default=0)
+    taken = models.IntegerField(_("接单"), default=0)
+    done = models.IntegerField(_("完成"), default=0)
+    rated = models.IntegerField(_("评单"), default=0)
+    rating_sum = models.IntegerField(_("评分合计"), default=0)
+    minutes_to_dispatch = models.FloatField(_("派单用时中位数（分钟）"), null=True)
+    minutes_to_take = models.FloatField(_("接单用时中位数（分钟）"), null=True)
+    minutes_to_complete = models.FloatField(_("完成用时中位数（分钟）"), null=True)
+
+    class Meta:
+        db_table = "dashboard_order_stat"
+        verbose_name = _("服务点单统计")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["node_id", "month"], name="order_stat_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.month:%Y-%m}"
+
+
+class RollupState(models.Model):
+    """One row (pk=1): when the figures were last brought up to date, and by which kind of run."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_run_at = models.DateTimeField(_("最近更新"), null=True)
+    last_kind = models.CharField(_("方式"), max_length=12, blank=True)
+    last_duration_ms = models.PositiveIntegerField(_("用时（毫秒）"), default=0)
+    buckets = models.PositiveIntegerField(_("重算桶数"), default=0)
+    refresh_requested_at = models.DateTimeField(_("请求刷新时间"), null=True, blank=True)
+    full_done_at = models.DateTimeField(_("最近全量重建"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "dashboard_rollup_state"
+        verbose_name = _("统计更新状态")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.last_kind} {self.last_run_at}"

@@ -107,6 +107,14 @@ else:
         }
     }
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Dashboard reads (summary tables only) go to a read replica when one is configured
+# (volunteer_hub/db_router.py); in tests the alias mirrors the default database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = parse_database_url("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DASHBOARD_READ_DATABASE = "replica" if DATABASE_REPLICA_URL else None
+DATABASE_ROUTERS = ["volunteer_hub.db_router.DashboardReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Set by CI: a test that needs PostgreSQL, Redis or a worker fails instead of skipping.
@@ -153,6 +161,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Service orders nobody took before their expiry time (ORDER_EXPIRY_HOURS) become expired.
     "orders-expire": {"task": "orders.tasks.expire_orders", "schedule": crontab(minute="*/15")},
+    # Statistics: re-aggregate the rollup buckets the ledger touched (dashboard/rollup.py).
+    "dashboard-rollup": {
+        "task": "dashboard.tasks.rollup_incremental",
+        "schedule": crontab(minute="*/5"),
+    },
     # Recorders of activities whose records are past the 10-working-day deadline: once each.
     "hours-overdue-reminders": {
         "task": "hours.tasks.remind_overdue_records",

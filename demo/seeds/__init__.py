@@ -5,4 +5,5 @@ SEEDERS = [
     "demo.seeds.accounts",
     "demo.seeds.volunteers",
     "demo.seeds.organizations",
+    "demo.seeds.projects",
 ]

@@ -1,0 +1,276 @@
+"""The rollup: full equals the ledger, incremental equals full after every kind of change, a
+second run changes nothing, two runs at once do not double count, verify_rollup catches drift."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections
+
+from dashboard.models import (
+    NodeRegistry,
+    NodeStat,
+    OrganizationMonth,
+    RollupState,
+    StarCount,
+    TopOrganization,
+)
+from dashboard.rollup import run_rollup
+from hours.models import ServiceRecord, StarLevel, TouchedBucket
+from hours.services import approve_records, correct_record
+from tests.dashboard.conftest import add, expected_node_stats, snapshot, stored_node_stats
+from tests.factories import VolunteerFactory
+from volunteers.services import close_volunteer
+
+
+def test_full_rollup_equals_the_ledger(ledger):
+    run_rollup(full=True)
+    assert stored_node_stats() == expected_node_stats()
+    assert not TouchedBucket.objects.exists()
+
+
+def test_it_counts_a_volunteer_at_two_stations_once_for_their_institute(ledger):
+    run_rollup(full=True)
+    t, jan = ledger.tree, date(2026, 1, 1)
+
+    def volunteers(node_id: int, category: str = "") -> int:
+        return NodeStat.objects.get(
+            node_id=node_id, kind="M", period=jan, category=category
+        ).volunteers
+
+    # 南郎家园: v0, v1; 北郎家园: v0, v4 (corrected, still served); 建外街道 adds v2 directly.
+    assert volunteers(t.nanlang.pk) == 2
+    assert volunteers(t.beilang.pk) == 2
+    assert volunteers(t.jianwai.pk) == 4
+    assert volunteers(0) == 4
+
+
+def test_a_correction_keeps_hours_and_person_times_right(ledger):
+    run_rollup(full=True)
+    t, jan, feb = ledger.tree, date(2026, 1, 1), date(2026, 2, 1)
+    beilang = NodeStat.objects.get(node_id=t.beilang.pk, kind="M", period=jan, category="")
+    assert (beilang.half_hours, beilang.person_times) == (4 + 8, 2)  # v0 2h + v4 corrected to 4h
+    nanlang_feb = NodeStat.objects.get(node_id=t.nanlang.pk, kind="M", period=feb, category="")
+    # Corrected to zero: no hours, no person-time, no volunteer — but the bucket is still there.
+    assert (nanlang_feb.half_hours, nanlang_feb.person_times, nanlang_feb.volunteers) == (0, 0, 0)
+
+
+def test_a_pending_entry_does_not_count_until_approved(ledger):
+    run_rollup(full=True)
+    duofu = ledger.tree.duofu.pk
+    before = NodeStat.objects.get(node_id=duofu, kind="Y", period=date(2026, 1, 1), category="")
+    approve_records(actor=ledger.admin_b, records=[ledger.pending])
+    run_rollup()
+    after = NodeStat.objects.get(node_id=duofu, kind="Y", period=date(2026, 1, 1), category="")
+    assert after.half_hours == before.half_hours + 4
+    assert after.volunteers == before.volunteers + 1
+
+
+def _incremental_equals_full() -> None:
+    run_rollup()
+    incremental = snapshot()
+    run_rollup(full=True)
+    full = snapshot()
+    assert incremental == full
+    assert stored_node_stats() == expected_node_stats()
+
+
+def test_incremental_after_a_new_record_equals_full(ledger):
+    run_rollup(full=True)
+    newcomer = VolunteerFactory(residence_node=ledger.tree.chaowai)
+    add(
+        newcomer,
+        node=ledger.tree.chaowaidajie,
+        day=date(2026, 3, 2),
+        hours=2,
+        category="environment",
+        actor=ledger.chaoyang_staff,
+    )
+    add(
+        ledger.volunteers[0],
+        node=ledger.tree.nanlang,
+        day=ledger.jan,
+        hours=1,
+        organization=ledger.org,
+        actor=ledger.admin,
+    )
+    _incremental_equals_full()
+
+
+def test_incremental_after_a_correction_equals_full(ledger):
+    run_rollup(full=True)
+    record = (
+        ServiceRecord.objects.approved()
+        .filter(volunteer=ledger.volunteers[1], organization=ledger.org_b)
+        .get()
+    )
+    correct_record(actor=ledger.admin_b, record=record, hours=2, reason="时长有误")
+    _incremental_equals_full()
+
+
+def test_incremental_after_an_approval_equals_full(ledger):
+    run_rollup(full=True)
+    approve_records(actor=ledger.admin_b, records=[ledger.pending])
+    _incremental_equals_full()
+
+
+def test_incremental_after_an_anonymised_volunteer_equals_full(ledger):
+    run_rollup(full=True)
+    before = stored_node_stats()
+    registered = NodeRegistry.objects.get(node_id=ledger.tree.donghuamen.pk).volunteers
+    close_volunteer(volunteer=ledger.volunteers[0])
+    _incremental_equals_full()
+    # Their hours still count; only the count of registered (open) accounts drops.
+    assert stored_node_stats() == before
+    assert NodeRegistry.objects.get(node_id=ledger.tree.donghuamen.pk).volunteers == registered - 1
+
+
+def test_a_second_run_changes_nothing(ledger):
+    run_rollup(full=True)
+    first = snapshot()
+    result = run_rollup()
+    assert result.buckets == 0
+    assert snapshot() == first
+    run_rollup(full=True)
+    assert snapshot() == first
+
+
+def test_incremental_in_small_batches_equals_full(ledger):
+    run_rollup(full=True)
+    for i, node in enumerate([ledger.tree.nanlang, ledger.tree.jiqing, ledger.tree.duofu]):
+        add(
+            ledger.volunteers[i],
+            node=node,
+            day=date(2026, 3, 1 + i),
+            hours=1,
+            category="health",
+            actor=ledger.chaoyang_staff if i < 2 else ledger.dongcheng_staff,
+        )
+    result = run_rollup(batch_size=1)
+    assert result.batches >= 3
+    incremental = snapshot()
+    run_rollup(full=True)
+    assert snapshot() == incremental
+
+
+def test_star_counts_registrations_and_top_organizations(ledger):
+    StarLevel.objects.filter(level=1).update(min_half_hours=8)  # 4 hours for the first star
+    run_rollup(full=True)
+    t = ledger.tree
+    # v0 has 9 hours (resides in 东华门), v1 6.5 h (建外), v2 8 h (东华门), v4 4 h (东华门).
+    assert StarCount.objects.get(node_id=t.donghuamen.pk, star_level=1).volunteers == 3
+    assert StarCount.objects.get(node_id=t.chaoyang.pk, star_level=1).volunteers == 1
+    assert StarCount.objects.get(node_id=0, star_level=1).volunteers == 4
+    assert NodeRegistry.objects.get(node_id=t.jianwai.pk).volunteers == 3
+    assert NodeRegistry.objects.get(node_id=0).organizations == 2
+    top = list(TopOrganization.objects.filter(node_id=0, year=date(2026, 1, 1)).order_by("rank"))
+    assert [(o.name, o.half_hours) for o in top] == [
+        ("东华门志愿服务队", 12),
+        ("南郎家园志愿服务队", 9),
+    ]
+    assert set(OrganizationMonth.objects.values_list("organization_id", "month", "half_hours")) == {
+        (ledger.org.pk, date(2026, 1, 1), 9),
+        (ledger.org.pk, date(2026, 2, 1), 0),
+        (ledger.org_b.pk, date(2026, 2, 1), 12),
+    }
+
+
+def test_the_rollup_notes_when_it_ran(ledger):
+    run_rollup(full=True)
+    state = RollupState.objects.get()
+    assert state.last_kind == "full" and state.last_run_at is not None
+
+
+# --- verify_rollup -----------------------------------------------------------------------------
+
+
+def test_verify_rollup_finds_no_difference_after_a_rollup(ledger, capsys):
+    run_rollup(full=True)
+    call_command("verify_rollup", "--all")
+    assert "0 个统计桶不一致" in capsys.readouterr().out
+
+
+def test_verify_rollup_exits_non_zero_on_a_difference(ledger):
+    run_rollup(full=True)
+    NodeStat.objects.filter(node_id=ledger.tree.nanlang.pk, kind="M", category="").update(
+        half_hours=999
+    )
+    with pytest.raises(CommandError, match="不一致"):
+        call_command("verify_rollup", "--all")
+    with pytest.raises(CommandError):
+        call_command("verify_rollup", "--sample", "10000")
+
+
+def test_verify_rollup_notices_a_bucket_the_rollup_missed(ledger):
+    run_rollup(full=True)
+    add(
+        ledger.volunteers[3],
+        node=ledger.tree.jiqing,
+        day=ledger.feb,
+        hours=2,
+        actor=ledger.chaoyang_staff,
+    )
+    with pytest.raises(CommandError):
+        call_command("verify_rollup", "--all")
+
+
+# --- concurrency (PostgreSQL, two connections) -------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_rollups_at_once_do_not_double_count(postgres, tree):
+    from tests.dashboard.conftest import UserFactory
+
+    staff = UserFactory(staff_node=tree.chaoyang)
+    volunteers = [VolunteerFactory() for _ in range(3)]
+    for i, v in enumerate(volunteers):
+        add(v, node=tree.nanlang, day=date(2026, 1, 5 + i), hours=2, actor=staff)
+    run_rollup(full=True)
+    for v in volunteers:
+        add(v, node=tree.jiqing, day=date(2026, 2, 1), hours=1, actor=staff)
+
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker(full: bool) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(run_rollup(full=full))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(f,)) for f in (False, False)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors
+    assert len(results) == 2
+    run_rollup()  # whatever was skipped is picked up now
+    assert stored_node_stats() == expected_node_stats()
+    city = NodeStat.objects.get(node_id=0, kind="Y", period=date(2026, 1, 1), category="")
+    assert (city.half_hours, city.person_times, city.volunteers) == (18, 6, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rollup_waits_for_nobody_while_another_holds_the_lock(postgres, tree):
+    """The second run returns at once (skipped) instead of queueing behind the first."""
+    from dashboard.rollup import LOCK_KEY
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            result = run_rollup()
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert result.skipped
+    assert run_rollup().skipped is False
