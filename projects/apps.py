@@ -33,10 +33,11 @@ class ProjectsConfig(AppConfig):
             )
         )
         register_node_panel(open_projects_panel, order=20)
-        try:
-            from volunteers.profile import register_profile_section
-        except ImportError:  # the volunteers app has no profile registry yet
-            return
-        from .panels import my_signups_section
 
-        register_profile_section(my_signups_section)
+        from volunteers.privacy import register_data_export
+        from volunteers.profile import register_profile_section
+
+        from .panels import my_signups_section, signups_data_export
+
+        register_profile_section(my_signups_section, order=200)
+        register_data_export(signups_data_export, order=300)

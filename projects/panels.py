@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from .selectors import open_projects_at, volunteer_signups
 
@@ -22,4 +23,27 @@ def my_signups_section(request: HttpRequest, volunteer: Any) -> dict[str, Any] |
     return {
         "template": "projects/_my_signups_section.html",
         "signups": list(volunteer_signups(volunteer).active()[:5]),
+    }
+
+
+def signups_data_export(volunteer: Any) -> dict[str, Any] | None:
+    """The volunteer's sign-ups for their personal-data copy (PIPL art. 45)."""
+    signups = list(volunteer_signups(volunteer))
+    if not signups:
+        return None
+    return {
+        "key": "signups",
+        "title": _("报名记录"),
+        "records": [
+            {
+                str(_("项目")): s.project.title,
+                str(_("时段")): s.slot.title,
+                str(_("开始时间")): s.starts_at,
+                str(_("地点")): s.place,
+                str(_("状态")): s.get_status_display(),
+                str(_("留言")): s.note,
+                str(_("报名时间")): s.created_at,
+            }
+            for s in signups
+        ],
     }

@@ -386,3 +386,12 @@ def test_activity_quota_cannot_drop_below_sign_ups(client, activity, org_admin):
     }
     response = client.post(reverse("projects:activity_edit", args=[activity.pk]), data)
     assert "名额不能少于已报名人数" in response.content.decode()
+
+
+def test_my_signups_appear_on_the_volunteer_home_and_in_the_data_copy(client, activity, volunteer):
+    services.signup_create(volunteer=volunteer, activity=activity, note="我会带老花镜")
+    client.force_login(volunteer.user)
+    me = client.get(reverse("volunteers:me")).content.decode()
+    assert "我的报名" in me and activity.title in me
+    data = client.get(reverse("volunteers:my_data")).content.decode()
+    assert "报名记录" in data and "我会带老花镜" in data
