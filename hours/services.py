@@ -300,8 +300,17 @@ def _lock_for_decision(actor: Any, records: Iterable[ServiceRecord]) -> list[Ser
         .filter(pk__in=ids)
         .order_by("pk")
     )
-    if len(locked) != len(ids) or not all(can_decide_record(actor, r) for r in locked):
+    if len(locked) != len(ids):
         raise PermissionDenied
+    # One permission check per recorder, not per entry: a bulk approval of one activity's list
+    # is one query, whatever its length.
+    allowed: dict[tuple[Any, ...], bool] = {}
+    for r in locked:
+        key = (r.organization_id, r.project.publisher_node_id if r.project_id else None, r.node_id)
+        if key not in allowed:
+            allowed[key] = can_decide_record(actor, r)
+        if not allowed[key]:
+            raise PermissionDenied
     return locked
 
 

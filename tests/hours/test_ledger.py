@@ -344,3 +344,20 @@ def test_a_member_who_did_not_sign_up_can_be_backfilled(world):
     member = make_org_admin(world.org, VolunteerFactory(user=UserFactory(), name="赵会员"))
     records = backfill_hours(actor=world.admin, slot=world.activity, entries=[(member, 1)])
     assert records[0].volunteer == member
+
+
+def test_a_bulk_approval_costs_the_same_queries_for_two_entries_or_ten(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entries = [
+        record_hours(volunteer=v, hours="0.5", source="declared", slot=world.activity)
+        for v in (world.alice, world.bob)
+        for _ in range(5)
+    ]
+    with CaptureQueriesContext(connection) as two:
+        approve_records(actor=world.admin, records=entries[:2])
+    with CaptureQueriesContext(connection) as eight:
+        approve_records(actor=world.admin, records=entries[2:])
+    assert len(eight) == len(two)
+    assert ServiceRecord.objects.approved().count() == 10
