@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civilization_stations.models import PracticeNode
@@ -298,6 +299,17 @@ class ProjectSearchForm(forms.Form):
             ("", _("全部街道乡镇")),
             *((n.code, n.name) for n in streets),
         ]
+        # Choosing a district refreshes the street list in place (htmx; without JS, after search).
+        self.fields["district"].widget.attrs.update(
+            {
+                "hx-get": reverse("projects:list"),
+                "hx-trigger": "change",
+                "hx-include": "closest form",
+                "hx-select": "#id_street",
+                "hx-target": "#id_street",
+                "hx-swap": "outerHTML",
+            }
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

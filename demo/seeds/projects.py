@@ -98,13 +98,14 @@ def _seed() -> list[str]:
                 work_content="上门陪伴、读报、智能手机教学。",
             ),
         )
+        saturday = (5 - timezone.localdate().weekday()) % 7 or 7  # days to the next Saturday
         series = services.activities_create_recurring(
             actor=jianwai_org.created_by,
             project=project,
             data={
                 "title": "周六上门陪伴",
-                "starts_at": _at(2, 9),
-                "ends_at": _at(2, 11, 30),
+                "starts_at": _at(saturday, 9),
+                "ends_at": _at(saturday, 11, 30),
                 "place": "建外街道社区服务中心集合",
                 "quota": 6,
                 "signup_mode": "open",
@@ -117,7 +118,7 @@ def _seed() -> list[str]:
             actor=jianwai_org.created_by,
             project=project,
             data={
-                "title": "智能手机小课堂（需审核）",
+                "title": "智能手机小课堂",
                 "starts_at": _at(1, 14),
                 "ends_at": _at(1, 16),
                 "place": "建外街道社区服务中心二层",
