@@ -1,0 +1,155 @@
+"""Dashboard benchmark helper, run by scripts/bench.d/20-dashboard.sh (never by `make test`).
+
+For each ledger size: generate the synthetic dataset (manage.py generate_load), time the
+PostgreSQL GROUP BY that computes the station figures straight from the ledger, the full
+rollup (and its worker's peak memory), the incremental rollup after 1 % new records, a
+sampled verify_rollup, and the dashboard pages (200 requests each, cold and cached). Prints
+one JSON line per size on stdout; the shell script turns them into Markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "volunteer_hub.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from civilization_stations.models import PracticeNode  # noqa: E402
+from dashboard.rollup import bump_cache_version  # noqa: E402
+
+PYTHON = sys.executable
+MANAGE = str(ROOT / "manage.py")
+
+EQUIVALENT_GROUP_BY = """
+SELECT COUNT(*) FROM (
+  SELECT COALESCE(station_id, institute_id, center_id), date_trunc('month', service_date)::date,
+         category, SUM(half_hours), SUM(person_times), COUNT(DISTINCT volunteer_id),
+         COUNT(DISTINCT activity_id)
+  FROM hours_servicerecord WHERE status = 'approved' GROUP BY 1, 2, 3) q"""
+
+
+def run(args: list[str]) -> tuple[str, float, int]:
+    """Run a manage.py command; (stdout, seconds, peak RSS in MB) via GNU time."""
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "MAXRSS=%M", PYTHON, MANAGE, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    if proc.returncode != 0 and "verify_rollup" not in args:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"{' '.join(args)} failed")
+    rss = int(re.search(r"MAXRSS=(\d+)", proc.stderr).group(1)) // 1024
+    return proc.stdout + proc.stderr, seconds, rss
+
+
+def rollup_ms(output: str) -> int:
+    return int(
+        re.search(r"(?:full|incremental): \d+ buckets, \d+ batches, (\d+) ms", output).group(1)
+    )
+
+
+def group_by_seconds() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = '128MB'")
+        started = time.monotonic()
+        cursor.execute(EQUIVALENT_GROUP_BY)
+        cursor.fetchone()
+        return time.monotonic() - started
+
+
+def page_times(client: Client, url: str, n: int, *, cold: bool) -> tuple[float, float]:
+    times = []
+    for _ in range(n):
+        if cold:
+            bump_cache_version()
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def pages(n: int) -> dict:
+    from accounts.models import User
+
+    admin, _ = User.objects.get_or_create(
+        email="bench-admin@example.com",
+        defaults={"is_federation_admin": True, "phone": "13900000999", "name": "基准"},
+    )
+    client = Client()
+    client.force_login(admin)
+    center = PracticeNode.objects.get(code="110105")
+    institute = PracticeNode.objects.filter(parent=center).order_by("code").first()
+    station = PracticeNode.objects.filter(parent=institute).order_by("code").first()
+    year = time.localtime().tm_year
+    urls = {
+        "city": f"/dashboard/?period={year}",
+        "center": f"/dashboard/{center.code}/?period={year}",
+        "institute": f"/dashboard/{institute.code}/?period={year}",
+        "station": f"/dashboard/{station.code}/?period={year}",
+    }
+    out = {}
+    for name, url in urls.items():
+        client.get(url)  # warm the connection and templates
+        out[name] = {
+            "cold": page_times(client, url, n, cold=True),
+            "cached": page_times(client, url, n, cold=False),
+        }
+    return out
+
+
+def main() -> None:
+    records = int(sys.argv[1])
+    volunteers = int(sys.argv[2])
+    requests = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+    reuse = os.environ.get("BENCH_DASHBOARD_REUSE") == "1"
+    result: dict = {"records": records, "volunteers": volunteers}
+    if not reuse:
+        _out, seconds, rss = run(
+            ["generate_load", "--reset", "--volunteers", str(volunteers), "--records", str(records)]
+        )
+        result["generate"] = {"seconds": round(seconds, 1), "rss_mb": rss}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM hours_servicerecord")
+        result["ledger_rows"] = cursor.fetchone()[0]
+    group_by_seconds()  # warm the buffers, as the rollup will find them
+    before = group_by_seconds()
+    out, _seconds, rss = run(["rollup_hours", "--full"])
+    full = rollup_ms(out) / 1000
+    after = group_by_seconds()
+    result["group_by_s"] = round((before + after) / 2, 2)
+    result["full_s"] = round(full, 2)
+    result["full_rss_mb"] = rss
+    run(["generate_load", "--append", str(max(1, records // 100))])
+    out, _seconds, rss_incremental = run(["rollup_hours"])
+    result["incremental_s"] = round(rollup_ms(out) / 1000, 2)
+    result["incremental_rss_mb"] = rss_incremental
+    out, _seconds, _rss = run(["verify_rollup", "--sample", "100"])
+    found = re.search(r"核对 \d+ 个统计桶，\d+ 个统计桶不一致", out)
+    result["verify"] = found.group(0) if found else out.strip()[-200:]
+    connection.close()
+    result["pages"] = pages(requests)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
