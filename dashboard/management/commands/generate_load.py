@@ -105,7 +105,7 @@ def copy_rows(
     index = {name: i for i, name in enumerate(varying)}
     template = (
         "\t".join(
-            "{%d}" % index[f.attname] if p is None else p
+            f"{{{index[f.attname]}}}" if p is None else p
             for f, p in zip(fields, parts, strict=True)
         )
         + "\n"
@@ -163,7 +163,7 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if connection.vendor != "postgresql":
             raise CommandError("generate_load 需要 PostgreSQL（使用 COPY）。")
-        self.rng = random.Random(o["seed"])
+        self.rng = random.Random(o["seed"])  # noqa: S311 - synthetic data, not secrets
         self.stations = list(PracticeNode.objects.stations().values_list("id", "parent_id", "path"))
         if not self.stations:
             raise CommandError("请先加载实践阵地（manage.py load_divisions）。")
