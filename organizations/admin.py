@@ -22,9 +22,19 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "type", "node", "parent", "status", "submitted_at", "reviewed_at"]
     list_filter = ["status", "type"]
     search_fields = ["name", "contact_name", "contact_phone"]
-    raw_id_fields = ["node", "parent", "reviewed_by", "created_by"]
+    raw_id_fields = ["node", "parent"]
     list_select_related = ["node", "parent"]
-    readonly_fields = ["created_at", "updated_at", "submitted_at", "reviewed_at"]
+    # Decisions go through the review page (review_organization), which records and emails them.
+    readonly_fields = [
+        "status",
+        "review_note",
+        "reviewed_by",
+        "reviewed_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+    ]
     date_hierarchy = "created_at"
     inlines = [ReviewInline]
 
