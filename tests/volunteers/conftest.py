@@ -29,6 +29,12 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Full-strength PBKDF2 costs a third of a second per test user; these tests make many."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def registration_data(tree):
     """Keyword arguments for register_volunteer: an adult with a mainland ID, living in 建外街道."""

@@ -261,3 +261,15 @@ def test_privacy_pages_are_only_for_the_owner(client, tree):
     assert client.get("/me/edit/")["Location"] == "/me/register/"
     other.refresh_from_db()
     assert not other.is_closed and not PersonalDataAccess.objects.exists()
+
+
+def test_me_costs_a_fixed_number_of_queries(
+    client, volunteer, monkeypatch, django_assert_num_queries
+):
+    from volunteers import profile
+
+    monkeypatch.setattr(profile, "_sections", [])  # other apps' sections pin their own counts
+    client.get("/me/")
+    # session, user, volunteer with residence node, residence ancestors
+    with django_assert_num_queries(4):
+        assert client.get("/me/").status_code == 200
