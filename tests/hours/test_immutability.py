@@ -139,3 +139,19 @@ def test_the_installed_database_has_the_trigger(db):
                 "AND tbl_name = 'hours_servicerecord'"
             )
             assert cursor.fetchone()[0] == 2
+
+
+def test_every_column_but_the_decision_is_frozen_by_the_trigger():
+    """A new ServiceRecord column must be added to the trigger (a new migration) or to the
+    decision columns here, on purpose."""
+    decision = {
+        "id",
+        "status",
+        "decided_by_id",
+        "decided_at",
+        "decision_note",
+        "flagged",
+        "flag_reason",
+    }
+    columns = {f.column for f in ServiceRecord._meta.concrete_fields}
+    assert columns - decision == set(migration.FROZEN)
