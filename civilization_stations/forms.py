@@ -18,3 +18,10 @@ class AppointStaffForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("没有找到该手机号或邮箱对应的账户，请先让对方注册"))
         return user
+
+
+class NodeSearchForm(forms.Form):
+    # CharField refuses NUL characters (PostgreSQL cannot store or compare them).
+    q = forms.CharField(
+        label=_("按名称或代码搜索实践阵地"), max_length=50, required=False, strip=True
+    )

@@ -16,13 +16,16 @@ from core.pagination import paginate
 
 from . import services
 from .access import can_act_on_node, get_node_for_staff
-from .forms import AppointStaffForm
+from .forms import AppointStaffForm, NodeSearchForm
 from .models import PracticeNode
 from .selectors import ancestors_by_code, node_panels
 
 
 def tree(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:50]
+    form = NodeSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if request.GET.get("q") and not form.is_valid():
+        messages.error(request, form.errors["q"][0])
     if query:
         page = paginate(request, PracticeNode.objects.search(query).order_by("level", "path"), 30)
         lineage = ancestors_by_code(page.object_list)
