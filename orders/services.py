@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -462,13 +463,23 @@ def start_service(*, actor: Any, order: Order) -> Order:
     return order
 
 
+def serving_memberships(order: Order):
+    """Approved memberships whose volunteers may be credited for an organization's order: of the
+    handling organization, of its parent (a team's order) and of its teams (a parent's order)."""
+    org = order.organization
+    family = Q(organization_id=org.pk) | Q(organization__parent_id=org.pk)
+    if org.parent_id:
+        family |= Q(organization_id=org.parent_id)
+    return Membership.objects.approved().filter(family)
+
+
 def _eligible_servers(order: Order, volunteers: Sequence[Volunteer]) -> set[int]:
     """Pks of those among `volunteers` who may be credited for this order."""
     if order.volunteer_id:
         return {order.volunteer_id} & {v.pk for v in volunteers}
     return set(
-        Membership.objects.approved()
-        .filter(organization_id=order.organization_id, volunteer__in=volunteers)
+        serving_memberships(order)
+        .filter(volunteer__in=volunteers)
         .values_list("volunteer_id", flat=True)
     )
 

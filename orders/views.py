@@ -25,7 +25,6 @@ from civilization_stations.models import PracticeNode
 from core.access import staff_required
 from core.pagination import paginate
 from core.ratelimit import allow
-from organizations.models import Membership
 
 from . import services
 from .access import (
@@ -169,9 +168,9 @@ def _detail_context(
     }
     if roles.resident:
         if order.state in Order.OPEN_STATES:
-            context["cancel_form"] = bound.get("cancel") or CancelForm()
+            context["cancel_form"] = bound.get("cancel") or CancelForm(auto_id="id_cancel_%s")
         if order.state == State.DONE:
-            context["rate_form"] = bound.get("rate") or RateForm()
+            context["rate_form"] = bound.get("rate") or RateForm(auto_id="id_rate_%s")
     if roles.staff and order.state == State.SUBMITTED:
         if order.node.level != PracticeNode.Level.STATION:
             context["pass_down_form"] = bound.get("pass_down") or PassDownForm(order=order)
@@ -183,13 +182,13 @@ def _detail_context(
         context["publish_form"] = bound.get("publish") or PublishForm(
             reach_nodes=services.reach_choices(user, order)
         )
-        context["reject_form"] = bound.get("reject") or ReasonForm()
+        context["reject_form"] = bound.get("reject") or ReasonForm(auto_id="id_reject_%s")
     if roles.staff or roles.handler:
         context["services"] = list(order.services.select_related("volunteer"))
     if roles.handler:
         if order.state == State.DISPATCHED:
             context["can_accept_dispatched"] = True
-            context["decline_form"] = bound.get("decline") or ReasonForm()
+            context["decline_form"] = bound.get("decline") or ReasonForm(auto_id="id_decline_%s")
         elif order.state == State.ACCEPTED:
             context["can_start"] = True
         elif order.state == State.IN_SERVICE:
@@ -198,8 +197,7 @@ def _detail_context(
             else:
                 context["served_formset"] = bound.get("complete") or ServedFormSet(prefix="served")
                 context["members"] = list(
-                    Membership.objects.approved()
-                    .filter(organization_id=order.organization_id)
+                    services.serving_memberships(order)
                     .select_related("volunteer")
                     .order_by("volunteer__name")[:200]
                 )
@@ -289,7 +287,7 @@ def cancel(request: HttpRequest, pk: int | None = None, token: str | None = None
         order,
         roles,
         name="cancel",
-        form=CancelForm(request.POST),
+        form=CancelForm(request.POST, auto_id="id_cancel_%s"),
         action=lambda f: services.cancel_order(
             order=order, actor=request.user, token=token, reason=f.cleaned_data["reason"]
         ),
@@ -306,7 +304,7 @@ def rate(request: HttpRequest, pk: int | None = None, token: str | None = None) 
         order,
         roles,
         name="rate",
-        form=RateForm(request.POST),
+        form=RateForm(request.POST, auto_id="id_rate_%s"),
         action=lambda f: services.rate_order(
             order=order,
             actor=request.user,
@@ -387,7 +385,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         order,
         roles,
         name="reject",
-        form=ReasonForm(request.POST),
+        form=ReasonForm(request.POST, auto_id="id_reject_%s"),
         action=lambda f: services.reject_order(
             actor=request.user, order=order, reason=f.cleaned_data["reason"]
         ),
@@ -438,7 +436,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
         order,
         roles,
         name="decline",
-        form=ReasonForm(request.POST),
+        form=ReasonForm(request.POST, auto_id="id_decline_%s"),
         action=lambda f: services.decline_order(
             actor=request.user, order=order, reason=f.cleaned_data["reason"]
         ),

@@ -6,4 +6,5 @@ SEEDERS = [
     "demo.seeds.volunteers",
     "demo.seeds.organizations",
     "demo.seeds.projects",
+    "demo.seeds.orders",
 ]

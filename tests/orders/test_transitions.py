@@ -95,6 +95,12 @@ def test_staff_dispatch_to_a_team_of_an_organization(tree, people, place):
     # The parent organization's admin handles the team's orders.
     order = services.accept_order(actor=people.admin, order=order)
     assert order.state == State.ACCEPTED and order.organization == team
+    # The team's volunteers are the organization's members: they are credited for its orders.
+    order = services.start_service(actor=people.admin, order=order)
+    order = services.complete_order(
+        actor=people.admin, order=order, served=[(people.members[0], Decimal(2))]
+    )
+    assert order.state == State.DONE
 
 
 def test_a_center_passes_an_order_down_to_a_station(tree, people, place):
