@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civilization_stations.access import can_act_on_node
@@ -259,11 +260,13 @@ def _act(
     return _render_detail(request, order, roles, token=token, bound={name: form}, status=400)
 
 
+@never_cache
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     order, roles = get_order_for_viewer(request.user, pk)
     return _render_detail(request, order, roles)
 
 
+@never_cache  # personal data: not kept by shared caches or the browser's back button
 def track(request: HttpRequest, token: str) -> HttpResponse:
     order, roles = get_order_by_token(request.user, token)
     return _render_detail(request, order, roles, token=token)

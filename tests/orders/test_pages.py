@@ -537,3 +537,11 @@ def test_navigation_shows_the_inbox_to_staff_and_my_orders_to_signed_in_users(cl
     assert 'href="/me/orders/"' in html and 'href="/staff/orders/"' not in html
     client.force_login(people.station_staff)
     assert 'href="/staff/orders/"' in client.get("/").content.decode()
+
+
+def test_order_pages_are_not_kept_in_caches(client, people, place):
+    order = place()
+    response = client.get(f"/orders/track/{order.tracking_token}/")
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    client.force_login(people.resident)
+    assert "no-store" in client.get(f"/orders/{order.pk}/")["Cache-Control"]
