@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
@@ -111,7 +110,8 @@ SORT_KEYS = ("name", "hours", "person_times", "volunteers", "activities", "regis
 
 
 def _hours(half_hours: int) -> str:
-    return str(from_half_hours(half_hours or 0).normalize() if half_hours else Decimal(0))
+    """Hours as plain text: "10", "2.5" (never "1E+1")."""
+    return format(from_half_hours(half_hours).normalize(), "f") if half_hours else "0"
 
 
 def _figures(row: NodeStat | None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from .access import get_dashboard_node_for_staff, get_public_node
 from .rollup import request_refresh
 from .selectors import CITY, SORT_KEYS, dashboard_data, export_table, parse_filters
 
+PUBLIC_LEVELS = {"city", "center"}
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -153,8 +154,12 @@ def export(request: HttpRequest, fmt: str, code: str | None = None) -> HttpRespo
 
 @require_GET
 def stats_json(request: HttpRequest, code: str) -> JsonResponse:
-    """Open data: the anonymous aggregates of the city and any node, for everyone."""
+    """The page's aggregates as JSON. Open data for the city and the 17 centers (districts), for
+    everyone; institutes and stations only for their staff and above (404 otherwise), because
+    their small cells (one volunteer, one star) can single a person out."""
     node = get_public_node(code)
+    if node.level not in PUBLIC_LEVELS:
+        node = get_dashboard_node_for_staff(request.user, code)
     filters, errors = parse_filters(request.GET)
     if errors:
         return JsonResponse(
