@@ -319,9 +319,11 @@ def test_the_router_sends_dashboard_reads_to_the_replica(postgres, tree, django_
         from civilization_stations.models import PracticeNode
 
         assert PracticeNode.objects.all().db == "default"  # only the dashboard's tables
-        with django_assert_num_queries(0, connection=connections["default"]):
-            with django_assert_num_queries(1, connection=replica):
-                assert RollupState.objects.get().last_kind == "full"
+        with (
+            django_assert_num_queries(0, connection=connections["default"]),
+            django_assert_num_queries(1, connection=replica),
+        ):
+            assert RollupState.objects.get().last_kind == "full"
         data = dashboard_data(CITY, Filters(kind="Y", period=date(2026, 1, 1), category=""))
         assert json.dumps(data)
     assert NodeStat.objects.all().db == "default"
