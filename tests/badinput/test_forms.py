@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.core import mail
 from django.core.cache import cache
 from django.db import transaction
@@ -53,6 +55,13 @@ class Target:
     refusals: frozenset[int] = frozenset({200, 400, 403, 404, 405, 429})
     # Fields whose value is a redirect target: the redirect must stay on this site.
     redirect_fields: tuple[str, ...] = field(default=())
+
+
+_SOON = date.today() + timedelta(days=10)
+
+
+def _count(model: str) -> int:
+    return apps.get_model(model).objects.count()
 
 
 def _signed_in_user(ctx: SimpleNamespace, client: Client) -> Any:
@@ -95,6 +104,28 @@ TARGETS = [
         user=lambda ctx: ctx.user,
         redirect_fields=("next",),
     ),
+    Target(
+        "place a service order (anonymous resident)",
+        lambda ctx: f"/stations/{ctx.tree.nanlang.code}/orders/new/",
+        fields={
+            "category": "elderly",
+            "description": "独居老人需要陪同去医院复查",
+            "address": "南郎家园 3 号楼 2 单元 501",
+            "wanted_from": f"{_SOON:%Y-%m-%d} 09:00",
+            "wanted_until": f"{_SOON:%Y-%m-%d} 12:00",
+            "contact_name": "李阿姨",
+            "contact_phone": "13812345678",
+            "contact_email": "resident@example.com",
+        },
+        stored=lambda ctx, client: _count("orders.Order"),
+    ),
+    Target(
+        "organization directory search",
+        "/organizations/",
+        fields={"q": "志愿", "page": "1"},
+        method="GET",
+    ),
+    Target("project list filters", "/projects/", fields={"q": "助老", "page": "1"}, method="GET"),
     Target(
         "language switch",
         "/i18n/setlang/",
