@@ -7,4 +7,5 @@ SEEDERS = [
     "demo.seeds.organizations",
     "demo.seeds.projects",
     "demo.seeds.orders",
+    "demo.seeds.dashboard",
 ]
