@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 
 from accounts.models import User
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -73,3 +75,21 @@ def test_a_resident_signs_up_logs_in_by_mobile_browses_and_turns_on_elder_mode(s
 def test_an_unknown_station_code_shows_a_helpful_404(site, tree):
     site.visit("/stations/999999999999/", status=404)
     site.expect_text(re.compile("不存在|找不到|没有找到"))
+
+
+def test_a_volunteer_who_forgot_the_password_resets_it_by_email(site, tree):
+    UserFactory(phone="13912340000", email="forgetful@example.com", name="健忘的人")
+    site.visit("/accounts/login/")
+    site.click_link("忘记密码？", within="main")
+    site.fill("电子邮件", "forgetful@example.com")
+    site.click_button("重置我的密码", within="main")
+    site.expect_path("/accounts/password/reset/done/")
+    link = re.search(
+        r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+/)", mail.outbox[-1].body
+    )
+    assert link, mail.outbox[-1].body
+    site.visit(link.group(1))  # the emailed link, on the live server
+    site.fill("新密码", NEW_PASSWORD)
+    site.fill("新密码（重复）", NEW_PASSWORD)
+    site.click_button(re.compile("修改密码|设置密码|Change Password"), within="main")
+    site.login("13912340000", NEW_PASSWORD)
