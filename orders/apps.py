@@ -18,6 +18,6 @@ class OrdersConfig(AppConfig):
         register_nav(NavItem(_("订单收件箱"), "orders:inbox", visible=is_order_staff, order=40))
         register_nav(
             NavItem(
-                _("服务订单"), "orders:mine", visible=lambda user: user.is_authenticated, order=60
+                _("我的订单"), "orders:mine", visible=lambda user: user.is_authenticated, order=60
             )
         )
