@@ -1,0 +1,244 @@
+"""Reads: a campaign's figures from the rollup tables, site search, a volunteer's benefits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from civilization_stations.models import PracticeNode
+from core.hours import from_half_hours
+from hours.selectors import star_status
+
+from .models import (
+    Benefit,
+    Campaign,
+    CampaignDayStat,
+    CampaignMember,
+    CampaignOutputStat,
+    Enrolment,
+    ServiceSite,
+)
+
+KINDS = {"v": "volunteers", "p": "projects", "a": "activities", "s": "shifts"}
+
+
+@dataclass
+class Figures:
+    hours: Decimal = Decimal(0)
+    person_times: int = 0
+    people_served: int = 0
+    volunteers: int = 0
+    projects: int = 0
+    activities: int = 0  # activities and duty shifts
+
+
+@dataclass
+class CenterRow:
+    name: str
+    code: str
+    figures: Figures
+
+
+@dataclass
+class TrendBar:
+    label: str
+    starts_on: date
+    hours: Decimal
+    person_times: int
+    people_served: int
+    percent: int = 0
+
+
+@dataclass
+class CampaignData:
+    campaign: Campaign
+    totals: Figures
+    centers: list[CenterRow]
+    trend: list[TrendBar]
+    trend_grain: str  # "day" or "week"
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    projects: list[Any] = field(default_factory=list)
+
+
+def _apply(figures: Figures, kind: str, n: int) -> None:
+    if kind in ("a", "s"):
+        figures.activities += n
+    else:
+        setattr(figures, KINDS[kind], n)
+
+
+def campaign_data(campaign: Campaign, *, project_limit: int = 50) -> CampaignData:
+    """Everything the public page and the export show, in six queries whatever the size."""
+    days = CampaignDayStat.objects.filter(campaign_id=campaign.pk)
+    by_center = {
+        row["center_id"]: row
+        for row in days.values("center_id").annotate(
+            hh=Sum("half_hours"), pt=Sum("person_times"), ps=Sum("people_served")
+        )
+    }
+    members = CampaignMember.objects.filter(campaign_id=campaign.pk)
+    center_members = list(
+        members.values("center_id", "kind").annotate(n=Count("ref_id", distinct=True))
+    )
+    total_members = list(members.values("kind").annotate(n=Count("ref_id", distinct=True)))
+    center_ids = set(by_center) | {row["center_id"] for row in center_members}
+    nodes = {n.pk: n for n in PracticeNode.objects.filter(pk__in=center_ids).only("name", "code")}
+
+    totals = Figures()
+    rows: dict[int, Figures] = {pk: Figures() for pk in center_ids}
+    for pk, row in by_center.items():
+        f = rows[pk]
+        f.hours = from_half_hours(row["hh"] or 0)
+        f.person_times = row["pt"] or 0
+        f.people_served = row["ps"] or 0
+        totals.hours += f.hours
+        totals.person_times += f.person_times
+        totals.people_served += f.people_served
+    for row in center_members:
+        _apply(rows[row["center_id"]], row["kind"], row["n"])
+    for row in total_members:
+        _apply(totals, row["kind"], row["n"])
+    centers = sorted(
+        (
+            CenterRow(name=nodes[pk].name, code=nodes[pk].code, figures=f)
+            for pk, f in rows.items()
+            if pk in nodes
+        ),
+        key=lambda r: r.code,
+    )
+
+    daily = list(
+        days.values("day")
+        .annotate(hh=Sum("half_hours"), pt=Sum("person_times"), ps=Sum("people_served"))
+        .order_by("day")
+    )
+    trend, grain = _trend(campaign, daily)
+    outputs = list(
+        CampaignOutputStat.objects.filter(campaign_id=campaign.pk)
+        .order_by("name", "unit")
+        .values("name", "unit", "value")
+    )
+    projects = list(
+        Enrolment.objects.filter(campaign=campaign, status=Enrolment.Status.APPROVED)
+        .select_related("project__node")
+        .order_by("project__node_path", "project__title")[:project_limit]
+    )
+    return CampaignData(
+        campaign=campaign,
+        totals=totals,
+        centers=centers,
+        trend=trend,
+        trend_grain=grain,
+        outputs=outputs,
+        projects=[e.project for e in projects],
+    )
+
+
+def _trend(campaign: Campaign, daily: list[dict[str, Any]]) -> tuple[list[TrendBar], str]:
+    """One bar per day for periods up to 31 days, else one per week (Monday first)."""
+    length = (campaign.ends_on - campaign.starts_on).days + 1
+    grain = "day" if length <= 31 else "week"
+    buckets: dict[date, list[int]] = {}
+    step = timedelta(days=1 if grain == "day" else 7)
+    first = campaign.starts_on
+    if grain == "week":
+        first = first - timedelta(days=first.weekday())
+    cursor = first
+    while cursor <= campaign.ends_on:
+        buckets[cursor] = [0, 0, 0]
+        cursor += step
+    for row in daily:
+        key = row["day"] if grain == "day" else row["day"] - timedelta(days=row["day"].weekday())
+        if key in buckets:
+            b = buckets[key]
+            b[0] += row["hh"] or 0
+            b[1] += row["pt"] or 0
+            b[2] += row["ps"] or 0
+    top = max((b[0] for b in buckets.values()), default=0)
+    bars = [
+        TrendBar(
+            label=f"{day:%m-%d}" if grain == "day" else f"{day:%m-%d}起",
+            starts_on=day,
+            hours=from_half_hours(b[0]),
+            person_times=b[1],
+            people_served=b[2],
+            percent=int(b[0] * 100 // top) if top else 0,
+        )
+        for day, b in buckets.items()
+    ]
+    return bars, grain
+
+
+def export_rows(data: CampaignData) -> tuple[list[str], list[list[Any]]]:
+    headers = [
+        "地区",
+        "参与项目",
+        "活动/排班",
+        "志愿者",
+        "服务人次",
+        "服务时长（小时）",
+        "服务对象人次",
+    ]
+    rows = [
+        [
+            r.name,
+            r.figures.projects,
+            r.figures.activities,
+            r.figures.volunteers,
+            r.figures.person_times,
+            str(r.figures.hours),
+            r.figures.people_served,
+        ]
+        for r in data.centers
+    ]
+    t = data.totals
+    rows.append(
+        [
+            "合计",
+            t.projects,
+            t.activities,
+            t.volunteers,
+            t.person_times,
+            str(t.hours),
+            t.people_served,
+        ]
+    )
+    return headers, rows
+
+
+def search_sites(*, path: str = "", text: str = "", kind: str = "", rating: str = "") -> Any:
+    qs = ServiceSite.objects.filter(
+        node_path__startswith=path, project__status__in=("recruiting", "in_progress", "finished")
+    ).select_related("project__node")
+    if text:
+        qs = qs.filter(
+            Q(name__icontains=text) | Q(address__icontains=text) | Q(services__icontains=text)
+        )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if rating:
+        qs = qs.filter(rating=rating)
+    return qs.order_by("-rating", "name", "pk")
+
+
+@dataclass
+class BenefitsView:
+    status: Any
+    qualified: list[Benefit]
+    locked: list[Benefit]
+
+
+def benefits_for(volunteer: Any) -> BenefitsView:
+    """The active benefits the volunteer's current star level reaches, and the others."""
+    status = star_status(volunteer)
+    level = status.current.level if status.current else 0
+    benefits = list(Benefit.objects.filter(is_active=True).select_related("min_level"))
+    return BenefitsView(
+        status=status,
+        qualified=[b for b in benefits if b.min_level.level <= level],
+        locked=[b for b in benefits if b.min_level.level > level],
+    )
