@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "orders",  # floor 5
     "dashboard",  # floor 5
     "imports",  # floor 5
+    "campaigns",  # floor 5: campaigns, service sites, people served, benefits
     "demo",  # top: demo data across all apps
 ]
 
@@ -175,6 +176,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "projects-reminders": {
         "task": "projects.tasks.send_reminders",
         "schedule": crontab(minute=0, hour="8-20"),
+    },
+    # Campaign figures: recompute campaigns whose enrolled projects changed (campaigns/rollup.py).
+    "campaigns-rollup": {
+        "task": "campaigns.tasks.rollup_campaigns",
+        "schedule": crontab(minute="*/10"),
     },
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("dashboard.urls")),
     path("imports/", include("imports.urls")),
+    path("", include("campaigns.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
