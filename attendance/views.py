@@ -137,11 +137,16 @@ def checkin_slot(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                         _("签到成功（%(at)s）。服务结束时请再次扫码签退。")
                         % {"at": timezone.localtime(done.checked_in_at).strftime("%H:%M")},
                     )
-                else:
+                elif done.half_hours:
                     messages.success(
                         request,
                         _("签退成功，本次计入服务时长 %(hours)s 小时。")
                         % {"hours": done.hours_display},
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("签退成功。本次在活动时间内的服务不足 16 分钟，不计入服务时长。"),
                     )
                 return redirect(_slot_url(slot))
     else:

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.hours import from_half_hours
 
+from .numbers import display
+
 
 class Certificate(models.Model):
     number = models.CharField(_("证明编号"), max_length=20, unique=True)
@@ -51,8 +53,6 @@ class Certificate(models.Model):
 
     @property
     def display_number(self) -> str:
-        from .numbers import display
-
         return display(self.number)
 
     @property
