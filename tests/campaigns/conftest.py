@@ -1,0 +1,77 @@
+"""Fixtures for campaigns: two organizations in 朝阳区, one in 东城区, projects with finished
+activities, and a campaign owned by 朝阳区's center covering 建外街道."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from campaigns import services
+from tests.factories import OrganizationFactory, UserFactory, VolunteerFactory, make_org_admin
+from tests.hours.conftest import make_activity, make_project, sign_up
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def cw(tree):
+    org = OrganizationFactory(name="南郎家园志愿服务队", node=tree.nanlang)
+    admin = make_org_admin(org).user
+    other_org = OrganizationFactory(name="多福巷志愿服务队", node=tree.duofu)
+    other_admin = make_org_admin(other_org).user
+    jiqing_org = OrganizationFactory(name="吉庆里志愿服务队", node=tree.jiqing)
+    jiqing_admin = make_org_admin(jiqing_org).user
+    center_staff = UserFactory(staff_node=tree.chaoyang, name="朝阳区中心工作人员")
+    dongcheng_staff = UserFactory(staff_node=tree.dongcheng, name="东城区中心工作人员")
+    today = timezone.localdate()
+    campaign = services.campaign_create(
+        actor=center_staff,
+        name="学雷锋志愿服务月",
+        starts_on=today - timedelta(days=20),
+        ends_on=today + timedelta(days=10),
+        covered_nodes=[tree.jianwai],
+    )
+    project = make_project(organization=org, node=tree.nanlang, title="南郎家园助老")
+    project.starts_on = today - timedelta(days=60)
+    project.ends_on = today + timedelta(days=60)
+    project.save()
+    jiqing_project = make_project(organization=jiqing_org, node=tree.jiqing, title="吉庆里助老")
+    other_project = make_project(organization=other_org, node=tree.duofu, title="多福巷文明引导")
+    return SimpleNamespace(
+        tree=tree,
+        org=org,
+        admin=admin,
+        other_org=other_org,
+        other_admin=other_admin,
+        jiqing_org=jiqing_org,
+        jiqing_admin=jiqing_admin,
+        center_staff=center_staff,
+        dongcheng_staff=dongcheng_staff,
+        campaign=campaign,
+        project=project,
+        jiqing_project=jiqing_project,
+        other_project=other_project,
+        today=today,
+    )
+
+
+def finished_activity(project, *, days_ago: int, hours: float = 3, volunteers=()):
+    start = timezone.localtime() - timedelta(days=days_ago, hours=hours + 1)
+    activity = make_activity(project, starts_at=start, hours=hours)
+    for volunteer in volunteers:
+        sign_up(volunteer, activity)
+    return activity
+
+
+def volunteers(n: int) -> list:
+    return [VolunteerFactory() for _ in range(n)]
+
+
+def day(d: date, n: int) -> date:
+    return d + timedelta(days=n)
