@@ -73,6 +73,13 @@ def _resolve(value: Any, world: World) -> Any:
     return value(world) if callable(value) else value
 
 
+def _campaign(world: World) -> Any:
+    """A campaign of 朝阳区's center (created inside each row's rolled-back savepoint)."""
+    from tests.campaigns.conftest import matrix_campaign
+
+    return matrix_campaign(world.tree)
+
+
 ROWS: list[Row] = [
     # --- core ---------------------------------------------------------------------------
     Row("home", everyone(200)),
@@ -498,6 +505,99 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"code": w.tree.chaoyang.code, "fmt": "csv"},
     ),
     Row("dashboard:api", everyone(200), kwargs=lambda w: {"code": w.tree.chaoyang.code}),
+    # --- imports (each role in its own scope; a job is only its uploader's) -----------------
+    Row("imports:index", by_role(anon=LOGIN, volunteer=403, org_admin=200, staff=200, fed=200)),
+    Row(
+        "imports:index",
+        by_role(anon=LOGIN, volunteer=403, org_admin=200, staff=200, fed=200),
+        method="POST",
+        note="an empty form re-renders with errors",
+    ),
+    *[
+        Row(f"imports:{name}", signed_in(404), method=method, kwargs={"pk": 987654, **extra})
+        for name, method, extra in (
+            ("job", "GET", {}),
+            ("confirm", "POST", {}),
+            ("cancel", "POST", {}),
+            ("errors", "GET", {"fmt": "csv"}),
+        )
+    ],
+    Row(
+        "imports:template",
+        by_role(anon=LOGIN, volunteer=403, org_admin=200, staff=200, fed=200),
+        kwargs={"kind": "volunteers", "fmt": "xlsx"},
+    ),
+    Row(
+        "imports:export",
+        by_role(anon=LOGIN, volunteer=403, org_admin=200, staff=200, fed=200),
+        kwargs={"kind": "volunteers", "fmt": "csv"},
+        note="each role's own scope: an organization its members, staff their subtree",
+    ),
+    # --- campaigns, service sites, results, benefits -----------------------------------------
+    Row("campaigns:list", everyone(200)),
+    Row(
+        "campaigns:create",
+        by_role(anon=LOGIN, volunteer=403, org_admin=403, staff=200, fed=200),
+        note="federation admins and center staff",
+    ),
+    Row("campaigns:detail", everyone(200), kwargs=lambda w: {"pk": _campaign(w).pk}),
+    Row("campaigns:export", everyone(200), kwargs=lambda w: {"pk": _campaign(w).pk, "fmt": "csv"}),
+    Row(
+        "campaigns:manage",
+        by_role(anon=LOGIN, volunteer=404, org_admin=404, staff=404, fed=200),
+        kwargs=lambda w: {"pk": _campaign(w).pk},
+    ),
+    Row("campaigns:enrol", signed_in(200), kwargs=lambda w: {"pk": _campaign(w).pk}),
+    Row(
+        "campaigns:decide",
+        signed_in(404),
+        method="POST",
+        kwargs={"pk": 999999},
+        data={"decision": "approve"},
+        note="no such enrolment",
+    ),
+    Row(
+        "campaigns:counters",
+        by_role(anon=LOGIN, volunteer=404, org_admin=404, staff=404, fed=404),
+        kwargs=lambda w: {"pk": w.extra["project"].pk},
+        note="only the project's managers",
+    ),
+    Row(
+        "campaigns:activity_results",
+        by_role(anon=LOGIN, volunteer=404, org_admin=404, staff=404, fed=404),
+        kwargs=lambda w: {"pk": w.extra["activity"].pk},
+    ),
+    Row("campaigns:shift_results", signed_in(404), kwargs={"pk": 999999}, note="no such shift"),
+    Row(
+        "campaigns:order_results",
+        signed_in(404),
+        kwargs=lambda w: {"pk": w.extra["order"].pk},
+        note="not done, and not theirs",
+    ),
+    Row(
+        "campaigns:benefits_manage",
+        by_role(anon=LOGIN, volunteer=403, org_admin=403, staff=403, fed=200),
+    ),
+    Row(
+        "campaigns:benefit_edit",
+        by_role(anon=LOGIN, volunteer=403, org_admin=403, staff=403, fed=404),
+        kwargs={"pk": 999999},
+    ),
+    Row("campaigns:site_list", everyone(200)),
+    Row("campaigns:site_create", signed_in(200)),
+    Row("campaigns:site_detail", everyone(404), kwargs={"pk": 999999}, note="no such site"),
+    Row(
+        "campaigns:site_rate",
+        by_role(anon=LOGIN, volunteer=403, org_admin=403, staff=403, fed=404),
+        method="POST",
+        kwargs={"pk": 999999},
+        data={"rating": "gold"},
+    ),
+    Row(
+        "campaigns:my_benefits",
+        by_role(anon=LOGIN, volunteer=200, org_admin=200, staff=REDIRECT, fed=REDIRECT),
+        note="people without a real-name record are sent to register",
+    ),
     # --- Django admin's front door ----------------------------------------------------------
     Row("admin:index", everyone(REDIRECT), note="to the admin login: none of these is is_staff"),
 ]

@@ -1,0 +1,542 @@
+"""django-import-export resources: the columns (Chinese headers) of each importable model, the
+natural key a re-import matches on, the scoped and masked export, and `apply_row`, which writes
+one row through the owning app's services. The import page, the Celery tasks and the Django admin
+all import through `apply_row`, so every path applies the same rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import fields, resources
+from import_export.results import RowResult
+
+from civilization_stations.models import PracticeNode
+from core.choices import ServiceCategory, Skill
+from organizations.models import Membership
+from organizations.services import decide_membership, request_membership
+from volunteers import crypto
+from volunteers.documents import normalize_document_number
+from volunteers.models import Volunteer
+from volunteers.selectors import masked_phone
+from volunteers.services import (
+    Guardian,
+    duplicate_document_message,
+    register_volunteer,
+    update_volunteer,
+)
+
+from .scope import ImportContext, Scope
+
+NEW, UPDATE, SKIP = (
+    RowResult.IMPORT_TYPE_NEW,
+    RowResult.IMPORT_TYPE_UPDATE,
+    RowResult.IMPORT_TYPE_SKIP,
+)
+LIST_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+DATETIME_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::\d{2})?$")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool = False
+    example: str = ""
+    help: str = ""
+
+
+@dataclass
+class Outcome:
+    import_type: str
+    instance: Any = None
+
+
+def row_error(column: str, message: str) -> ValidationError:
+    return ValidationError({column: [message]})
+
+
+def remap_errors(
+    exc: ValidationError, columns: dict[str, str], default: str = ""
+) -> ValidationError:
+    """A service's errors keyed by model field → keyed by the file's column names."""
+    if not hasattr(exc, "error_dict"):
+        return ValidationError({default or NON_FIELD_ERRORS: exc.messages})
+    out: dict[str, list[str]] = {}
+    for key, errors in exc.message_dict.items():
+        column = columns.get(key, default or NON_FIELD_ERRORS)
+        out.setdefault(column, []).extend(errors)
+    return ValidationError(out)
+
+
+# --- cell parsers (raise ValidationError keyed by the column) ---------------------------------
+
+
+def parse_date(value: str, column: str, *, required: bool = True) -> date | None:
+    if not value:
+        if required:
+            raise row_error(column, _("请填写日期"))
+        return None
+    match = DATE_RE.match(value)
+    if match:
+        try:
+            return date(*(int(g) for g in match.groups()))
+        except ValueError:
+            pass
+    raise row_error(
+        column, _("日期“%(value)s”格式不对，应为 年-月-日，例如 2024-05-01") % {"value": value[:20]}
+    )
+
+
+def parse_datetime(value: str, column: str) -> datetime:
+    match = DATETIME_RE.match(value or "")
+    if match:
+        try:
+            naive = datetime(*(int(g) for g in match.groups()))
+            return timezone.make_aware(naive)
+        except ValueError:
+            pass
+    raise row_error(
+        column,
+        _("时间“%(value)s”格式不对，应为 年-月-日 时:分，例如 2024-05-01 09:00")
+        % {"value": value[:20]},
+    )
+
+
+def parse_choice(value: str, choices: Any, column: str, *, default: str = "") -> str:
+    if not value:
+        if default:
+            return default
+        raise row_error(column, _("请填写%(column)s") % {"column": column})
+    for code, label in choices.choices:
+        if value in (code, str(label)):
+            return code
+    options = "、".join(str(label) for _code, label in choices.choices)
+    raise row_error(
+        column,
+        _("“%(value)s”不是有效的选项，可选：%(options)s")
+        % {"value": value[:30], "options": options},
+    )
+
+
+def parse_choice_list(value: str, choices: Any, column: str) -> list[str]:
+    by_text = {}
+    for code, label in choices.choices:
+        by_text[code] = code
+        by_text[str(label)] = code
+    out, unknown = [], []
+    for part in LIST_SEPARATORS.split(value or ""):
+        if not part:
+            continue
+        if part in by_text:
+            out.append(by_text[part])
+        else:
+            unknown.append(part)
+    if unknown:
+        raise row_error(
+            column,
+            _("无法识别：%(values)s（多个值用顿号“、”分隔）") % {"values": "、".join(unknown)[:60]},
+        )
+    return out
+
+
+def labels_of(codes: list[str], choices: Any) -> str:
+    names = dict(choices.choices)
+    return "、".join(str(names.get(c, c)) for c in codes)
+
+
+def node_by_code(
+    code: str, column: str, ctx: ImportContext, *, required: bool = True
+) -> PracticeNode | None:
+    if not code:
+        if required:
+            raise row_error(column, _("请填写阵地代码"))
+        return None
+    node = PracticeNode.objects.filter(code=code).first()
+    if node is None or not ctx.node_in_scope(node):
+        # The same answer for "no such code" and "not yours": scope is not probed through files.
+        raise row_error(
+            column, _("阵地代码“%(code)s”不存在或不在您的管辖范围内") % {"code": code[:20]}
+        )
+    return node
+
+
+def is_masked(value: str) -> bool:
+    return "*" in (value or "")
+
+
+# --- the base resource -------------------------------------------------------------------------
+
+
+class ServiceResource(resources.ModelResource):
+    """A ModelResource whose import goes through services: `apply_row(row, ctx)` writes one row
+    (raising ValidationError keyed by column), `import_row` wraps it for django-import-export's
+    own import (the Django admin)."""
+
+    kind: ClassVar[str]
+    columns: ClassVar[list[Column]]  # what the import reads, in template order
+    export_only: ClassVar[list[str]] = []  # columns exports add (ignored on import)
+
+    def __init__(self, context: ImportContext | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.context = context
+
+    @classmethod
+    def required_columns(cls) -> list[str]:
+        return [c.name for c in cls.columns if c.required]
+
+    @classmethod
+    def known_columns(cls) -> list[str]:
+        return [c.name for c in cls.columns] + list(cls.export_only)
+
+    @classmethod
+    def scoped_queryset(cls, scope: Scope) -> QuerySet:
+        raise NotImplementedError
+
+    def apply_row(self, row: dict[str, str], ctx: ImportContext, line: int) -> Outcome:
+        raise NotImplementedError
+
+    # django-import-export's entry point (admin imports): one savepoint per row, the row's
+    # errors as a validation error, nothing half-written.
+    def import_row(self, row: Any, instance_loader: Any, **kwargs: Any) -> RowResult:
+        result = self.get_row_result_class()()
+        ctx = self.context or admin_context(kwargs.get("user"))
+        self.context = ctx
+        cells = {str(k): ("" if v is None else str(v).strip()) for k, v in dict(row).items()}
+        try:
+            with transaction.atomic():
+                outcome = self.apply_row(cells, ctx, kwargs.get("row_number", 0) + 1)
+        except ValidationError as exc:
+            result.import_type = RowResult.IMPORT_TYPE_INVALID
+            result.validation_error = exc
+            return result
+        result.import_type = outcome.import_type
+        if outcome.instance is not None:
+            result.add_instance_info(outcome.instance)
+        return result
+
+    def _check_import_id_fields(self, headers: list[str]) -> None:
+        # Natural keys are resolved in apply_row (a hash, a pair of columns), not by a column.
+        return None
+
+
+def admin_context(user: Any) -> ImportContext:
+    from core.access import is_federation_admin
+
+    if user is None or not is_federation_admin(user):
+        raise ValidationError(_("只有联合会管理员可以在管理后台导入数据"))
+    return ImportContext(user=user, scope=Scope(key="fed", label=_("联合会（全市）")))
+
+
+# --- volunteers ---------------------------------------------------------------------------------
+
+VOLUNTEER_FIELDS = {
+    "name": "姓名",
+    "document_type": "证件类型",
+    "document_number": "证件号码",
+    "birth_date": "出生日期",
+    "sex": "性别",
+    "phone": "手机号",
+    "email": "电子邮箱",
+    "residence_node": "居住地代码",
+    "skills": "专业技能",
+    "service_categories": "服务类别",
+    "guardian_name": "监护人姓名",
+    "guardian_relation": "与监护人关系",
+    "guardian_phone": "监护人手机号",
+}
+
+
+class VolunteerResource(ServiceResource):
+    """Natural key: the document (its keyed hash); an exported file (masked document) matches
+    on 志愿者编号 instead. New volunteers are registered through `register_volunteer` as entered
+    by the organization with the person's consent (本人同意日期); an organization's import also
+    makes them approved members. Existing records are updated through `update_volunteer`, only
+    those entered by an organization and in the importer's scope; a row equal to the stored
+    record is skipped."""
+
+    kind = "volunteers"
+    columns = [
+        Column("志愿者编号", help="新志愿者留空；更新已有志愿者时可填写"),
+        Column("姓名", True, "张三"),
+        Column("证件类型", False, "居民身份证", "默认居民身份证"),
+        Column("证件号码", True, "11010519491231002X", "请将此列设为文本格式"),
+        Column("出生日期", False, "", "证件号码含出生日期时不必填写；格式 2024-05-01"),
+        Column("性别", False, "", "男/女；证件号码含性别时不必填写"),
+        Column("手机号", True, "13800138000"),
+        Column("电子邮箱", False, ""),
+        Column("居住地代码", True, "110105001", "街道（乡镇）或社区（村）的统计代码"),
+        Column("专业技能", False, "急救、外语", "多个用顿号分隔"),
+        Column("服务类别", False, "社区服务", "多个用顿号分隔"),
+        Column("监护人姓名", False, "", "未满 18 周岁必填"),
+        Column("与监护人关系", False, "", "未满 18 周岁必填，如 父子、母女"),
+        Column("监护人手机号", False, "", "未满 18 周岁必填"),
+        Column(
+            "本人同意日期", True, "2024-05-01", "本人（未成年人为监护人）同意由组织代为登记的日期"
+        ),
+    ]
+    export_only = ["居住地", "录入方式", "注册时间"]
+
+    number = fields.Field(attribute="number", column_name="志愿者编号")
+    name = fields.Field(attribute="name", column_name="姓名")
+    document_type = fields.Field(column_name="证件类型")
+    document = fields.Field(attribute="document_masked", column_name="证件号码")
+    birth_date = fields.Field(column_name="出生日期")
+    sex = fields.Field(column_name="性别")
+    phone = fields.Field(column_name="手机号")
+    email = fields.Field(attribute="email", column_name="电子邮箱")
+    residence_code = fields.Field(column_name="居住地代码")
+    skills = fields.Field(column_name="专业技能")
+    service_categories = fields.Field(column_name="服务类别")
+    guardian_name = fields.Field(attribute="guardian_name", column_name="监护人姓名")
+    guardian_relation = fields.Field(attribute="guardian_relation", column_name="与监护人关系")
+    guardian_phone = fields.Field(column_name="监护人手机号")
+    consent = fields.Field(column_name="本人同意日期")
+    residence = fields.Field(column_name="居住地")
+    entered_by = fields.Field(column_name="录入方式")
+    created = fields.Field(column_name="注册时间")
+
+    class Meta:
+        model = Volunteer
+        fields = (
+            "number",
+            "name",
+            "document_type",
+            "document",
+            "birth_date",
+            "sex",
+            "phone",
+            "email",
+            "residence_code",
+            "skills",
+            "service_categories",
+            "guardian_name",
+            "guardian_relation",
+            "guardian_phone",
+            "consent",
+            "residence",
+            "entered_by",
+            "created",
+        )
+        export_order = fields
+        import_id_fields = ("document",)
+        skip_diff = True
+
+    # export ------------------------------------------------------------------------------------
+    @classmethod
+    def scoped_queryset(cls, scope: Scope) -> QuerySet:
+        qs = Volunteer.objects.active().select_related("residence_node").order_by("pk")
+        if scope.organization is not None:
+            return qs.filter(
+                memberships__organization=scope.organization,
+                memberships__status=Membership.Status.APPROVED,
+            ).distinct()
+        if scope.node is not None:
+            return qs.residing_under(scope.node.path)
+        return qs
+
+    def dehydrate_document_type(self, v: Volunteer) -> str:
+        return str(v.get_document_type_display())
+
+    def dehydrate_birth_date(self, v: Volunteer) -> str:
+        return v.birth_date.isoformat() if v.birth_date else ""
+
+    def dehydrate_sex(self, v: Volunteer) -> str:
+        return str(v.get_sex_display()) if v.sex else ""
+
+    def dehydrate_phone(self, v: Volunteer) -> str:
+        return masked_phone(v.phone) if v.phone else ""
+
+    def dehydrate_guardian_phone(self, v: Volunteer) -> str:
+        return masked_phone(v.guardian_phone) if v.guardian_phone else ""
+
+    def dehydrate_residence_code(self, v: Volunteer) -> str:
+        return v.residence_node.code if v.residence_node_id else ""
+
+    def dehydrate_residence(self, v: Volunteer) -> str:
+        return v.residence_node.name if v.residence_node_id else ""
+
+    def dehydrate_skills(self, v: Volunteer) -> str:
+        return labels_of(v.skills, Skill)
+
+    def dehydrate_service_categories(self, v: Volunteer) -> str:
+        return labels_of(v.service_categories, ServiceCategory)
+
+    def dehydrate_consent(self, v: Volunteer) -> str:
+        return timezone.localtime(v.consent_at).date().isoformat() if v.consent_at else ""
+
+    def dehydrate_entered_by(self, v: Volunteer) -> str:
+        return str(v.get_entered_by_display())
+
+    def dehydrate_created(self, v: Volunteer) -> str:
+        return timezone.localtime(v.created_at).strftime("%Y-%m-%d %H:%M")
+
+    # import ------------------------------------------------------------------------------------
+    def _visible(self, volunteer: Volunteer, ctx: ImportContext) -> bool:
+        if ctx.organization is not None:
+            return Membership.objects.filter(
+                organization=ctx.organization,
+                volunteer=volunteer,
+                status=Membership.Status.APPROVED,
+            ).exists()
+        if ctx.node is not None:
+            return bool(volunteer.residence_node_id) and ctx.node.contains(volunteer.residence_node)
+        return True
+
+    def apply_row(self, row: dict[str, str], ctx: ImportContext, line: int) -> Outcome:
+        get = lambda c: row.get(c, "")  # noqa: E731
+        errors: dict[str, list[str]] = {}
+
+        def attempt(check: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return check(*args, **kwargs)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    errors.setdefault(key, []).extend(messages)
+                return None
+
+        doc_type = attempt(
+            parse_choice, get("证件类型"), Volunteer.DocumentType, "证件类型", default="id_card"
+        )
+        consent_on = attempt(parse_date, get("本人同意日期"), "本人同意日期")
+        if consent_on is not None and consent_on > ctx.today:
+            errors.setdefault("本人同意日期", []).append(_("本人同意日期不能晚于今天"))
+        birth = attempt(parse_date, get("出生日期"), "出生日期", required=False)
+        sex = (
+            attempt(parse_choice, get("性别"), Volunteer.Sex, "性别", default="-")
+            if get("性别")
+            else ""
+        )
+        skills = attempt(parse_choice_list, get("专业技能"), Skill, "专业技能") or []
+        categories = attempt(parse_choice_list, get("服务类别"), ServiceCategory, "服务类别") or []
+        residence = attempt(node_by_code, get("居住地代码"), "居住地代码", ctx)
+
+        raw_number = get("证件号码")
+        existing: Volunteer | None = None
+        if is_masked(raw_number):
+            number = get("志愿者编号").upper()
+            existing = Volunteer.objects.filter(number=number).first() if number else None
+            if existing is None or not self._visible(existing, ctx):
+                errors.setdefault("证件号码", []).append(
+                    _(
+                        "证件号码是打码后的，只能用于更新本范围内已有的志愿者（请同时填写志愿者编号），新志愿者请填写完整号码"
+                    )
+                )
+            key = number
+        else:
+            normalized = normalize_document_number(raw_number)
+            key = crypto.document_hash(normalized) if normalized else ""
+            if key:
+                existing = Volunteer.objects.filter(document_hash=key).first()
+        if key:
+            earlier = ctx.first_seen("volunteer", key, line)
+            if earlier is not None:
+                errors.setdefault("证件号码", []).append(
+                    _("与文件第 %(line)s 行的证件号码重复") % {"line": earlier}
+                )
+        if errors:
+            raise ValidationError(errors)
+
+        guardian = None
+        if any(get(c) for c in ("监护人姓名", "与监护人关系", "监护人手机号")):
+            guardian = Guardian(get("监护人姓名"), get("与监护人关系"), get("监护人手机号"))
+        values = {
+            "name": get("姓名"),
+            "phone": get("手机号"),
+            "residence_node": residence,
+            "birth_date": birth,
+            "sex": sex,
+            "email": get("电子邮箱"),
+            "skills": skills,
+            "service_categories": categories,
+            "guardian": guardian,
+        }
+        if existing is not None:
+            return self._update(existing, values, doc_type, raw_number, ctx)
+        consent_at = timezone.make_aware(datetime.combine(consent_on, datetime.min.time()))
+        try:
+            volunteer = register_volunteer(
+                user=None,
+                document_type=doc_type,
+                document_number=raw_number,
+                entered_by=Volunteer.EnteredBy.ORGANIZATION,
+                consent_at=consent_at,
+                today=ctx.today,
+                **values,
+            )
+            if ctx.organization is not None:
+                membership = request_membership(organization=ctx.organization, volunteer=volunteer)
+                decide_membership(membership=membership, admin=ctx.user, approve=True)
+        except ValidationError as exc:
+            raise remap_errors(exc, VOLUNTEER_FIELDS) from None
+        return Outcome(NEW, volunteer)
+
+    def _update(
+        self,
+        volunteer: Volunteer,
+        values: dict[str, Any],
+        doc_type: str,
+        raw_number: str,
+        ctx: ImportContext,
+    ) -> Outcome:
+        if not self._visible(volunteer, ctx) or volunteer.is_closed:
+            raise row_error("证件号码", duplicate_document_message())
+        # Masked cells (exported phones) mean "as stored".
+        if is_masked(values["phone"]):
+            values["phone"] = volunteer.phone
+        guardian = values["guardian"]
+        if guardian is not None and is_masked(guardian.phone):
+            values["guardian"] = Guardian(
+                guardian.name, guardian.relation, volunteer.guardian_phone
+            )
+        if values["birth_date"] is None:
+            values["birth_date"] = volunteer.birth_date
+        if not values["sex"]:
+            values["sex"] = volunteer.sex
+        current_guardian = (
+            Guardian(volunteer.guardian_name, volunteer.guardian_relation, volunteer.guardian_phone)
+            if volunteer.guardian_name
+            else None
+        )
+        same_document = is_masked(raw_number) or (
+            doc_type == volunteer.document_type
+            and crypto.document_hash(normalize_document_number(raw_number))
+            == volunteer.document_hash
+        )
+        unchanged = (
+            same_document
+            and " ".join(values["name"].split()) == volunteer.name
+            and values["phone"] == volunteer.phone
+            and values["residence_node"] == volunteer.residence_node
+            and values["email"].strip() == volunteer.email
+            and sorted(values["skills"]) == sorted(volunteer.skills)
+            and sorted(values["service_categories"]) == sorted(volunteer.service_categories)
+            and values["guardian"] == current_guardian
+        )
+        if unchanged:
+            return Outcome(SKIP, volunteer)
+        if volunteer.entered_by != Volunteer.EnteredBy.ORGANIZATION:
+            raise row_error("证件号码", _("该志愿者是本人注册的，资料由本人维护，不能通过导入修改"))
+        try:
+            updated = update_volunteer(
+                volunteer=volunteer,
+                document_type=doc_type if not is_masked(raw_number) else None,
+                document_number="" if same_document else raw_number,
+                today=ctx.today,
+                **values,
+            )
+        except ValidationError as exc:
+            raise remap_errors(exc, VOLUNTEER_FIELDS) from None
+        return Outcome(UPDATE, updated)
+
+
+RESOURCES: dict[str, type[ServiceResource]] = {
+    "volunteers": VolunteerResource,
+}

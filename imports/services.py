@@ -1,0 +1,340 @@
+"""Running imports: start a job from an upload, check it (a dry run: every row written in one
+transaction that is rolled back, so the preview shows exactly what the import will do), import
+it, cancel it.
+
+**All or nothing per run.** A run is one transaction; each row in its own savepoint, so a bad row
+leaves nothing behind. With `on_error=skip` the rows that passed are committed and the rest go to
+the error report; with `on_error=abort` any bad row rolls the whole file back. **Cancelling** sets
+`cancel_requested`; the running import checks it every `CHECK_EVERY` rows (a read of the
+committed flag from inside its transaction) and rolls the whole transaction back, so a cancelled
+import leaves nothing half-done. Progress goes to the cache (the job row's own updates are part of
+the rolled-back-or-committed transaction, invisible until the end)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .files import FileError, Table, check_headers, open_table
+from .models import ImportJob
+from .resources import NEW, RESOURCES, SKIP, UPDATE, ServiceResource
+from .scope import ImportContext, Scope, scope_of_job
+
+log = logging.getLogger(__name__)
+
+Status = ImportJob.Status
+CHECK_EVERY = 200  # rows between progress updates and cancel checks
+SHOWN_ERRORS = 200  # errors kept on the job for the page; the report has all of them
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def async_threshold() -> int:
+    """Files with more data rows than this run on the Celery worker."""
+    return int(getattr(settings, "IMPORTS_ASYNC_ROWS", 2000))
+
+
+class ImportCancelled(Exception):
+    pass
+
+
+def progress_key(job_pk: int) -> str:
+    return f"imports:progress:{job_pk}"
+
+
+def current_progress(job: ImportJob) -> int:
+    if job.is_running:
+        return int(cache.get(progress_key(job.pk)) or job.processed_rows)
+    return job.processed_rows
+
+
+# --- starting ---------------------------------------------------------------------------------
+
+
+def read_table(job: ImportJob) -> tuple[Table, type[ServiceResource]]:
+    resource_class = RESOURCES[job.kind]
+    stream = job.file.open("rb")
+    table = open_table(stream, job.file_name)
+    check_headers(
+        table.headers,
+        required=resource_class.required_columns(),
+        known=resource_class.known_columns(),
+    )
+    return table, resource_class
+
+
+def start_import(
+    *,
+    user: Any,
+    scope: Scope,
+    kind: str,
+    upload: UploadedFile,
+    on_error: str = ImportJob.OnError.SKIP,
+    approve: bool = False,
+) -> ImportJob:
+    """Store the upload as a job and check it: at once for a small file (the job comes back
+    `checked`), on the worker for a large one (`pending_check`). Raises ValidationError for a
+    file that cannot be read (format, encoding, header): no job is kept then."""
+    if kind not in scope.kinds or kind not in RESOURCES:
+        raise PermissionDenied
+    if on_error not in ImportJob.OnError.values:
+        raise ValidationError(_("请选择遇到错误行时的处理方式"))
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("文件不能超过 200 MB，请拆分后分批导入"))
+    if approve and kind != ImportJob.Kind.RECORDS:
+        approve = False
+    name = (upload.name or "upload")[-200:]
+    job = ImportJob(
+        kind=kind,
+        created_by=user,
+        organization=scope.organization,
+        node=scope.node,
+        on_error=on_error,
+        approve=approve,
+        file_name=name,
+    )
+    job.file.save(name, upload, save=False)
+    try:
+        table, _resource = read_table(job)
+    except FileError:
+        job.file.delete(save=False)
+        raise
+    job.encoding = table.encoding
+    job.total_rows = table.total
+    job.save()
+    if job.total_rows > async_threshold():
+        from . import tasks
+
+        transaction.on_commit(lambda: tasks.check_import.delay(job.pk))
+    else:
+        run_job(job.pk, commit=False)
+        job.refresh_from_db()
+    return job
+
+
+def confirm_import(*, job: ImportJob, user: Any) -> ImportJob:
+    """Import a checked file: at once when small, on the worker when large."""
+    if job.created_by_id != user.pk:
+        raise PermissionDenied
+    if job.status != Status.CHECKED:
+        raise ValidationError(_("该文件不在待确认状态"), code="state")
+    if job.on_error == ImportJob.OnError.ABORT and job.error_rows:
+        raise ValidationError(
+            _("文件有 %(n)s 行出错，您选择了“有错误则整个文件不导入”：请修改后重新上传")
+            % {"n": job.error_rows},
+            code="has_errors",
+        )
+    updated = ImportJob.objects.filter(pk=job.pk, status=Status.CHECKED).update(
+        status=Status.PENDING_IMPORT, processed_rows=0, finished_at=None
+    )
+    if not updated:
+        raise ValidationError(_("该文件不在待确认状态"), code="state")
+    job.refresh_from_db()
+    if job.total_rows > async_threshold():
+        from . import tasks
+
+        transaction.on_commit(lambda: tasks.run_import.delay(job.pk))
+    else:
+        run_job(job.pk, commit=True)
+        job.refresh_from_db()
+    return job
+
+
+def cancel_import(*, job: ImportJob, user: Any) -> ImportJob:
+    """Stop a job: one not yet claimed is cancelled at once; a running one stops at its next
+    check and rolls back everything it wrote; a checked one is discarded."""
+    if job.created_by_id != user.pk:
+        raise PermissionDenied
+    now = timezone.now()
+    waiting = [Status.PENDING_CHECK, Status.PENDING_IMPORT, Status.CHECKED]
+    if ImportJob.objects.filter(pk=job.pk, status__in=waiting).update(
+        status=Status.CANCELLED, cancel_requested=True, finished_at=now
+    ):
+        job.refresh_from_db()
+        return job
+    if not ImportJob.objects.filter(
+        pk=job.pk, status__in=[Status.CHECKING, Status.IMPORTING]
+    ).update(cancel_requested=True):
+        raise ValidationError(_("该任务已经结束，不能取消"), code="state")
+    job.refresh_from_db()
+    return job
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def _claim(job_pk: int, *, commit: bool) -> bool:
+    """The conditional UPDATE that makes a task idempotent: only one run claims a step."""
+    before, during = (
+        (Status.PENDING_IMPORT, Status.IMPORTING)
+        if commit
+        else (Status.PENDING_CHECK, Status.CHECKING)
+    )
+    return bool(
+        ImportJob.objects.filter(pk=job_pk, status=before, cancel_requested=False).update(
+            status=during, started_at=timezone.now()
+        )
+    )
+
+
+class ErrorLog:
+    """Errors of a run: the first few for the page, every one in the report (original cells
+    plus 行号, 列, 错误说明)."""
+
+    def __init__(self, headers: list[str]) -> None:
+        self.headers = headers
+        self.shown: list[list[Any]] = []
+        self.rows = 0
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+        self.writer.writerow([_("行号"), _("列"), _("错误说明"), *headers])
+
+    def add(self, line: int, exc: ValidationError, cells: list[str]) -> None:
+        self.rows += 1
+        items = (
+            exc.message_dict.items()
+            if hasattr(exc, "error_dict")
+            else [(NON_FIELD_ERRORS, exc.messages)]
+        )
+        for column, messages in items:
+            label = "" if column == NON_FIELD_ERRORS else column
+            for message in messages:
+                if len(self.shown) < SHOWN_ERRORS:
+                    self.shown.append([line, label, message])
+                self.writer.writerow([line, label, message, *cells])
+
+    def add_file_error(self, message: str) -> None:
+        self.shown.append([0, "", message])
+
+    def report(self) -> bytes:
+        return ("\ufeff" + self.buffer.getvalue()).encode("utf-8")
+
+
+def _check_cancel(job_pk: int) -> None:
+    if ImportJob.objects.filter(pk=job_pk, cancel_requested=True).exists():
+        raise ImportCancelled
+
+
+def process_rows(
+    job: ImportJob,
+    ctx: ImportContext,
+    *,
+    commit: bool,
+    on_progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Apply every row of the job's file in one transaction (savepoint per row). Returns the
+    counts and the error log; rolls back unless `commit` (and, with on_error=abort, unless
+    every row passed). Raises ImportCancelled (rolled back) or FileError."""
+    table, resource_class = read_table(job)
+    resource = resource_class(context=ctx)
+    headers = table.headers
+    errors = ErrorLog(headers)
+    counts = {NEW: 0, UPDATE: 0, SKIP: 0}
+    processed = 0
+    with transaction.atomic():
+        for processed, cells in enumerate(table.rows, 1):
+            line = processed + 1  # the header is line 1
+            if processed % CHECK_EVERY == 0:
+                _check_cancel(job.pk)
+                if on_progress:
+                    on_progress(processed)
+            row = dict(zip(headers, cells, strict=False))
+            try:
+                with transaction.atomic():
+                    outcome = resource.apply_row(row, ctx, line)
+            except ValidationError as exc:
+                errors.add(line, exc, cells)
+                continue
+            counts[outcome.import_type] += 1
+        _check_cancel(job.pk)
+        rolled_back = not commit or (job.on_error == ImportJob.OnError.ABORT and errors.rows > 0)
+        if rolled_back:
+            transaction.set_rollback(True)
+    return {"counts": counts, "errors": errors, "processed": processed, "rolled_back": rolled_back}
+
+
+def run_job(job_pk: int, *, commit: bool) -> ImportJob | None:
+    """Check (commit=False) or import (commit=True) a job; what the tasks call. Returns None
+    when another run already claimed this step (a redelivered task)."""
+    if not _claim(job_pk, commit=commit):
+        return None
+    job = ImportJob.objects.select_related("created_by", "organization", "node").get(pk=job_pk)
+    key = progress_key(job.pk)
+    cache.set(key, 0, 24 * 3600)
+    try:
+        ctx = ImportContext(
+            user=job.created_by, scope=scope_of_job(job), approve=job.approve, job=job
+        )
+        result = _run(job, ctx, commit=commit, on_progress=lambda n: cache.set(key, n, 24 * 3600))
+    except ImportCancelled:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=Status.CANCELLED,
+            finished_at=timezone.now(),
+            message=_("已取消：本次导入的所有数据均已撤销，数据库中没有留下任何一行。"),
+        )
+        return ImportJob.objects.get(pk=job.pk)
+    except FileError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=Status.FAILED, finished_at=timezone.now(), message=" ".join(exc.messages)
+        )
+        return ImportJob.objects.get(pk=job.pk)
+    except Exception:
+        log.exception("import job %s failed", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=Status.FAILED,
+            finished_at=timezone.now(),
+            message=_("导入时发生系统错误，没有导入任何数据。请稍后重试或联系管理员。"),
+        )
+        return ImportJob.objects.get(pk=job.pk)
+    finally:
+        cache.delete(key)
+    return _finish(job, result, commit=commit)
+
+
+def _run(
+    job: ImportJob, ctx: ImportContext, *, commit: bool, on_progress: Callable[[int], None]
+) -> dict[str, Any]:
+    if job.use_copy:
+        from .copy_records import process_copy
+
+        return process_copy(job, ctx, commit=commit, on_progress=on_progress)
+    return process_rows(job, ctx, commit=commit, on_progress=on_progress)
+
+
+def _finish(job: ImportJob, result: dict[str, Any], *, commit: bool) -> ImportJob:
+    counts, errors = result["counts"], result["errors"]
+    job.processed_rows = result["processed"]
+    job.total_rows = result["processed"]  # exact (an XLSX's dimension is only an estimate)
+    job.new_rows, job.updated_rows, job.skipped_rows = counts[NEW], counts[UPDATE], counts[SKIP]
+    job.error_rows = errors.rows
+    job.errors = errors.shown
+    job.finished_at = timezone.now()
+    if errors.rows:
+        job.error_report.save(f"errors-{job.pk}.csv", ContentFile(errors.report()), save=False)
+    elif job.error_report:
+        job.error_report.delete(save=False)
+    if not commit:
+        job.status = Status.CHECKED
+        job.message = ""
+    elif result["rolled_back"]:
+        job.status = Status.DONE
+        job.new_rows = job.updated_rows = job.skipped_rows = 0
+        job.message = _(
+            "有 %(n)s 行出错，按您的选择整个文件没有导入。请下载错误报告，修改后重新上传。"
+        ) % {"n": errors.rows}
+    else:
+        job.status = Status.DONE
+        job.message = ""
+    job.save()
+    return job
