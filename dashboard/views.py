@@ -3,6 +3,7 @@ CSV/XLSX exports, the public JSON of the same aggregates, and the refresh reques
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import tablib
@@ -93,6 +94,9 @@ def _render(request: HttpRequest, node: Any) -> HttpResponse:
             "chart_data": _chart_data(data),
             "can_refresh": is_federation_admin(request.user),
             "table_is_children": bool(data["children"]),
+            "updated_at": datetime.fromisoformat(data["updated_at"])
+            if data["updated_at"]
+            else None,
         },
     )
 

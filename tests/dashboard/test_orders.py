@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,9 +55,12 @@ def test_orders_roll_up_to_every_level(tree, client, federation_admin):
         1,
         1,
     )
-    assert station.minutes_to_dispatch == 30
-    assert station.minutes_to_take == 60
-    assert station.minutes_to_complete == 180
+    if settings.USING_POSTGRES:  # medians need percentile_cont; SQLite leaves them empty
+        assert station.minutes_to_dispatch == 30
+        assert station.minutes_to_take == 60
+        assert station.minutes_to_complete == 180
+    else:
+        assert station.minutes_to_dispatch is None
     assert OrderStat.objects.get(node_id=tree.jianwai.pk, month=month).placed == 2
     assert OrderStat.objects.get(node_id=tree.chaoyang.pk, month=month).placed == 3
     assert OrderStat.objects.get(node_id=0, month=month).rating_sum == 4
@@ -65,4 +69,4 @@ def test_orders_roll_up_to_every_level(tree, client, federation_admin):
     data = client.get(reverse("dashboard:home") + f"?period={month:%Y-%m}").context["data"]
     assert data["headline"]["orders"] == 3
     assert data["headline"]["satisfaction"] == 4
-    assert data["orders"]["minutes_to_take"] == 60
+    assert data["orders"]["minutes_to_take"] == (60 if settings.USING_POSTGRES else None)

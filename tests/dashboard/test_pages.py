@@ -10,6 +10,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.test import override_settings
 from django.urls import reverse
@@ -309,6 +310,8 @@ def test_staff_and_admins_get_a_nav_entry(rolled, client, plain_user):
 # --- read replica -----------------------------------------------------------------------------
 
 
+# The replica alias exists only on PostgreSQL (tests/dashboard/conftest.py registers it).
+@pytest.mark.skipif(not settings.USING_POSTGRES, reason="needs PostgreSQL (DATABASE_URL)")
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_the_router_sends_dashboard_reads_to_the_replica(postgres, tree, django_assert_num_queries):
     run_rollup(full=True)
