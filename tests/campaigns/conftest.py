@@ -75,3 +75,17 @@ def volunteers(n: int) -> list:
 
 def day(d: date, n: int) -> date:
     return d + timedelta(days=n)
+
+
+def matrix_campaign(tree):
+    """The access matrix's campaign: owned by 朝阳区's center, covering 建外街道."""
+    from campaigns.models import Campaign
+
+    today = timezone.localdate()
+    campaign, created = Campaign.objects.get_or_create(
+        name="矩阵主题活动",
+        defaults={"starts_on": today, "ends_on": today, "owner_node": tree.chaoyang},
+    )
+    if created:
+        campaign.covered_nodes.set([tree.jianwai])
+    return campaign
