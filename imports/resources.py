@@ -540,3 +540,277 @@ class VolunteerResource(ServiceResource):
 RESOURCES: dict[str, type[ServiceResource]] = {
     "volunteers": VolunteerResource,
 }
+
+
+# --- service records (hours) --------------------------------------------------------------------
+
+RECORD_FIELDS = {"hours": "时长（小时）", "category": "服务类别", "service_date": "服务日期"}
+
+
+def volunteer_for_record(number: str, ctx: ImportContext) -> Volunteer:
+    """The volunteer a record is for: by public number; an organization records only for its
+    approved members (and its parent's: teams record for the parent's members)."""
+    volunteer = Volunteer.objects.filter(number=number.upper()).first() if number else None
+    if volunteer is not None and ctx.organization is not None:
+        org = ctx.organization
+        org_ids = [org.pk] + ([org.parent_id] if org.parent_id else [])
+        if not Membership.objects.filter(
+            organization_id__in=org_ids, volunteer=volunteer, status=Membership.Status.APPROVED
+        ).exists():
+            volunteer = None
+    if volunteer is None:
+        raise row_error(
+            "志愿者编号", _("志愿者编号“%(n)s”不存在或不是本组织的成员") % {"n": number[:20]}
+        )
+    if volunteer.is_closed:
+        raise row_error("志愿者编号", _("该志愿者已注销，不能再记录时长"))
+    return volunteer
+
+
+def activity_for_record(value: str, ctx: ImportContext) -> Any:
+    """An activity whose hours the scope records (谁组织谁记录): the organization's own
+    projects; for staff, station projects published at their node or below."""
+    from projects.models import Activity
+
+    activity = None
+    if value.isdigit():
+        activity = (
+            Activity.objects.select_related("project__publisher_node", "project__organization")
+            .filter(pk=int(value))
+            .first()
+        )
+    if activity is not None:
+        project = activity.project
+        if ctx.organization is not None:
+            ok = project.organization_id == ctx.organization.pk
+        elif ctx.node is not None:
+            ok = project.organization_id is None and ctx.node.contains(project.publisher_node)
+        else:
+            ok = project.organization_id is None
+        if not ok:
+            activity = None
+    if activity is None:
+        raise row_error("活动编号", _("活动编号“%(v)s”不存在或不由您记录") % {"v": value[:20]})
+    return activity
+
+
+def parse_hours(value: str) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    from hours.services import clean_hours
+
+    try:
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise InvalidOperation
+        return clean_hours(amount)
+    except (InvalidOperation, ValidationError):
+        raise row_error(
+            "时长（小时）",
+            _("时长“%(v)s”无效：应为大于 0、不超过 24 的 0.5 的倍数") % {"v": value[:20]},
+        ) from None
+
+
+class ServiceRecordResource(ServiceResource):
+    """Natural key: 记录编号 (the source system's id) within the importing scope, kept in
+    `ImportedRecord`. Ledger entries are immutable, so a re-imported id with the same volunteer,
+    date and hours is skipped, and one with different values is refused (corrections go through
+    the hours desk). Written by `hours.services.record_hours(source="import")`: pending unless
+    the importer chose to approve, with the same caps and deadline as back-filled hours."""
+
+    kind = "records"
+    columns = [
+        Column(
+            "记录编号",
+            True,
+            "2024-0001",
+            "原系统中的记录编号，同一范围内唯一；重复导入不会重复记录",
+        ),
+        Column("志愿者编号", True, "BJ202400000014"),
+        Column("时长（小时）", True, "2", "0.5 的倍数"),
+        Column("活动编号", False, "", "平台上的活动编号；填写后日期、名称、类别、地点取自该活动"),
+        Column("服务日期", False, "2024-05-01", "未填活动编号时必填"),
+        Column("活动名称", False, "社区清洁", "未填活动编号时必填"),
+        Column("服务类别", False, "社区服务", "未填活动编号时必填"),
+        Column("服务阵地代码", False, "110105001024", "未填活动编号时必填"),
+        Column("服务地点", False, ""),
+        Column("服务内容", False, ""),
+    ]
+    export_only = ["姓名", "状态", "来源", "记录组织"]
+
+    external_id = fields.Field(column_name="记录编号")
+    volunteer_number = fields.Field(attribute="volunteer__number", column_name="志愿者编号")
+    hours = fields.Field(column_name="时长（小时）")
+    activity_id = fields.Field(column_name="活动编号")
+    service_date = fields.Field(column_name="服务日期")
+    title = fields.Field(attribute="title", column_name="活动名称")
+    category = fields.Field(column_name="服务类别")
+    node_code = fields.Field(column_name="服务阵地代码")
+    place = fields.Field(attribute="place", column_name="服务地点")
+    content = fields.Field(attribute="content", column_name="服务内容")
+    volunteer_name = fields.Field(attribute="volunteer__name", column_name="姓名")
+    status = fields.Field(column_name="状态")
+    source = fields.Field(column_name="来源")
+    recorder = fields.Field(column_name="记录组织")
+
+    class Meta:
+        from hours.models import ServiceRecord
+
+        model = ServiceRecord
+        fields = (
+            "external_id",
+            "volunteer_number",
+            "hours",
+            "activity_id",
+            "service_date",
+            "title",
+            "category",
+            "node_code",
+            "place",
+            "content",
+            "volunteer_name",
+            "status",
+            "source",
+            "recorder",
+        )
+        export_order = fields
+        import_id_fields = ("external_id",)
+        skip_diff = True
+
+    @classmethod
+    def scoped_queryset(cls, scope: Scope) -> QuerySet:
+        from hours.models import ServiceRecord
+
+        qs = ServiceRecord.objects.select_related(
+            "volunteer", "organization", "center", "institute", "station", "import_key"
+        ).order_by("pk")
+        if scope.organization is not None:
+            return qs.filter(organization=scope.organization)
+        if scope.node is not None:
+            return qs.in_node(scope.node)
+        return qs
+
+    def dehydrate_external_id(self, r: Any) -> str:
+        from .models import ImportedRecord
+
+        try:
+            return r.import_key.external_id
+        except ImportedRecord.DoesNotExist:
+            return f"VH{r.pk}"  # entries made on the platform: their own id
+
+    def dehydrate_hours(self, r: Any) -> str:
+        return str(r.hours).rstrip("0").rstrip(".") if "." in str(r.hours) else str(r.hours)
+
+    def dehydrate_activity_id(self, r: Any) -> str:
+        return str(r.activity_id or "")
+
+    def dehydrate_service_date(self, r: Any) -> str:
+        return r.service_date.isoformat()
+
+    def dehydrate_category(self, r: Any) -> str:
+        return str(r.get_category_display())
+
+    def dehydrate_node_code(self, r: Any) -> str:
+        node = r.station or r.institute or r.center
+        return node.code
+
+    def dehydrate_status(self, r: Any) -> str:
+        return str(r.get_status_display())
+
+    def dehydrate_source(self, r: Any) -> str:
+        return str(r.get_source_display())
+
+    def dehydrate_recorder(self, r: Any) -> str:
+        return r.organization.name if r.organization_id else ""
+
+    def apply_row(self, row: dict[str, str], ctx: ImportContext, line: int) -> Outcome:
+        from hours.services import record_hours
+
+        from .models import ImportedRecord
+
+        get = lambda c: row.get(c, "")  # noqa: E731
+        errors: dict[str, list[str]] = {}
+
+        def attempt(check: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return check(*args, **kwargs)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    errors.setdefault(key, []).extend(messages)
+                return None
+
+        external_id = get("记录编号")
+        if not external_id:
+            errors["记录编号"] = [_("请填写记录编号")]
+        elif len(external_id) > 64:
+            errors["记录编号"] = [_("记录编号不能超过 64 个字符")]
+        else:
+            earlier = ctx.first_seen("record", external_id, line)
+            if earlier is not None:
+                errors["记录编号"] = [_("与文件第 %(line)s 行的记录编号重复") % {"line": earlier}]
+        volunteer = attempt(volunteer_for_record, get("志愿者编号"), ctx)
+        half = attempt(parse_hours, get("时长（小时）"))
+        activity = node = category = service_date = None
+        if get("活动编号"):
+            activity = attempt(activity_for_record, get("活动编号"), ctx)
+        else:
+            service_date = attempt(parse_date, get("服务日期"), "服务日期")
+            category = attempt(parse_choice, get("服务类别"), ServiceCategory, "服务类别")
+            node = attempt(node_by_code, get("服务阵地代码"), "服务阵地代码", ctx)
+            if not get("活动名称"):
+                errors.setdefault("活动名称", []).append(_("请填写活动名称"))
+        if errors:
+            raise ValidationError(errors)
+
+        existing = (
+            ImportedRecord.objects.select_related("record")
+            .filter(scope=ctx.scope.key, external_id=external_id)
+            .first()
+        )
+        if existing is not None:
+            r = existing.record
+            same_date = activity is not None or r.service_date == service_date
+            if (
+                r.volunteer_id == volunteer.pk
+                and r.half_hours == half
+                and same_date
+                and r.activity_id == (activity.pk if activity else None)
+            ):
+                return Outcome(SKIP, r)
+            raise row_error(
+                "记录编号",
+                _(
+                    "该记录编号已导入过且内容不同：已导入的记录不能通过导入修改，请在服务记录管理中更正"
+                ),
+            )
+        from core.hours import from_half_hours
+
+        try:
+            record = record_hours(
+                volunteer=volunteer,
+                hours=from_half_hours(half),
+                source="import",
+                recorded_by=ctx.user,
+                slot=activity,
+                organization=ctx.organization if activity is None else None,
+                node=node,
+                category=category,
+                service_date=service_date,
+                title=get("活动名称"),
+                place=get("服务地点"),
+                content=get("服务内容"),
+                approved=ctx.approve,
+                today=ctx.today,
+            )
+        except ValidationError as exc:
+            column = "活动编号" if activity is not None else "服务日期"
+            if getattr(exc, "code", None) in {"cap", "hours"}:
+                column = "时长（小时）"
+            raise remap_errors(exc, RECORD_FIELDS, default=column) from None
+        ImportedRecord.objects.create(
+            scope=ctx.scope.key, external_id=external_id, record=record, job=ctx.job
+        )
+        return Outcome(NEW, record)
+
+
+RESOURCES["records"] = ServiceRecordResource

@@ -86,3 +86,66 @@ def login():
         return client
 
     return make
+
+
+RECORD_HEADERS = [
+    "记录编号",
+    "志愿者编号",
+    "时长（小时）",
+    "活动编号",
+    "服务日期",
+    "活动名称",
+    "服务类别",
+    "服务阵地代码",
+]
+
+
+def run_file(
+    user,
+    scope_key: str,
+    kind: str,
+    content: bytes,
+    *,
+    name: str = "data.csv",
+    confirm: bool = True,
+    **options,
+):
+    """Upload through the service (as the page does) and confirm; returns the job."""
+    from imports import services
+    from imports.scope import get_scope
+
+    job = services.start_import(
+        user=user,
+        scope=get_scope(user, scope_key),
+        kind=kind,
+        upload=SimpleUploadedFile(name, content),
+        **options,
+    )
+    if confirm and job.status == "checked" and (job.new_rows or job.updated_rows):
+        job = services.confirm_import(job=job, user=user)
+    return job
+
+
+@pytest.fixture
+def ledger(world):
+    """A finished activity (yesterday, 3 hours) of world.org's project with two members, and a
+    member of the other organization."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import VolunteerFactory
+    from tests.hours.conftest import make_activity, make_project
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    project = make_project(organization=world.org, node=world.tree.nanlang)
+    starts = timezone.make_aware(datetime.combine(yesterday, time(9)))
+    activity = make_activity(project, starts_at=starts, hours=3)
+    members = [VolunteerFactory(residence_node=world.tree.nanlang) for _ in range(2)]
+    for v in members:
+        world.org.memberships.create(volunteer=v, status="approved")
+    outsider = VolunteerFactory(residence_node=world.tree.nanlang)
+    world.other_org.memberships.create(volunteer=outsider, status="approved")
+    return SimpleNamespace(
+        activity=activity, members=members, outsider=outsider, yesterday=yesterday
+    )
