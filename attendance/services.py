@@ -198,7 +198,19 @@ def _close(attendance: Attendance, *, slot: Activity | Shift, approved: bool) ->
         checked_in_at=attendance.checked_in_at,
         checked_out_at=attendance.checked_out_at,
     )
-    attendance.record = ledger.write_record(attendance, slot=slot, approved=approved)
+    if approved:
+        attendance.record = ledger.write_record(attendance, slot=slot, approved=True)
+    else:
+        # A forced check-out must not be retried forever because the ledger refuses the entry
+        # (say the volunteer closed their account meanwhile): close it without a record.
+        try:
+            with transaction.atomic():
+                attendance.record = ledger.write_record(attendance, slot=slot, approved=False)
+        except ValidationError as error:
+            logger.warning(
+                "attendance %s closed without a ledger entry: %s", attendance.pk, error.messages
+            )
+            attendance.record = None
     attendance.save(update_fields=["checked_out_at", "checkout", "half_hours", "record"])
 
 

@@ -111,3 +111,17 @@ def test_the_celery_task_closes_what_is_overdue_now(world):
     assert attendance.checked_out_at == ended
     assert attendance.record.status == ServiceRecord.Status.PENDING
     assert attendance.record.hours == Decimal("2")  # 1 h 59 min rounds up
+
+
+def test_a_closed_volunteer_is_checked_out_without_a_ledger_entry(world):
+    """The ledger refuses hours for a closed account; the task must not retry that forever."""
+    do_check_in(world, at(9))
+    world.alice.closed_at = at(13)
+    world.alice.save(update_fields=["closed_at"])
+
+    assert close_forgotten_checkouts(now=at(14, 1)) == 1
+    assert close_forgotten_checkouts(now=at(15)) == 0
+    attendance = Attendance.objects.get()
+    assert attendance.checkout == Attendance.Checkout.AUTO
+    assert attendance.record is None
+    assert not ServiceRecord.objects.exists()
