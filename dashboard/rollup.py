@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -59,6 +59,18 @@ class RollupResult:
     batches: int
     duration_ms: int
     skipped: bool = False
+    steps: dict[str, int] = field(default_factory=dict)  # milliseconds per step
+
+
+_steps: dict[str, int] = {}
+
+
+@contextmanager
+def _step(name: str) -> Iterator[None]:
+    """Time a step of the run (reported by `rollup_hours` and the benchmark)."""
+    started = time.monotonic()
+    yield
+    _steps[name] = _steps.get(name, 0) + int((time.monotonic() - started) * 1000)
 
 
 # --- dialect ----------------------------------------------------------------------------------
@@ -596,20 +608,34 @@ def _bulk_load(cursor, tables: tuple[str, ...]) -> Iterator[None]:
 def _full_rebuild(cursor) -> None:
     cursor.execute(f"DELETE FROM {NODE_STAT}")  # read by pages: plain MVCC delete, no lock
     month = month_of("r.service_date")
+    loaded = time.monotonic()
     with _bulk_load(cursor, (FACT, PRESENCE)):
-        cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select('', month)}")
-        cursor.execute(f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select('', month)}")
-    _derive_all(cursor)
-    _org_months(cursor, full=True)
-    _top_organizations(cursor, full=True)
-    _volunteer_totals(cursor, full=True)
+        with _step("fact"):
+            cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select('', month)}")
+        with _step("presence"):
+            cursor.execute(
+                f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select('', month)}"
+            )
+    _steps["indexes"] = (
+        int((time.monotonic() - loaded) * 1000) - _steps["fact"] - _steps["presence"]
+    )
+    with _step("node_stats"):
+        _derive_all(cursor)
+    with _step("organizations"):
+        _org_months(cursor, full=True)
+        _top_organizations(cursor, full=True)
+    with _step("volunteer_totals"):
+        _volunteer_totals(cursor, full=True)
 
 
 def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
-    _registry(cursor)
-    _stars(cursor)
-    _featured(cursor)
-    _orders(cursor)
+    with _step("registry"):
+        _registry(cursor)
+    with _step("stars"):
+        _stars(cursor)
+    with _step("featured_and_orders"):
+        _featured(cursor)
+        _orders(cursor)
     now = timezone.now()
     state, _ = RollupState.objects.get_or_create(pk=1)
     state.last_run_at = now
@@ -643,6 +669,7 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
     started = time.monotonic()
     kind = "full" if full else "incremental"
     buckets = batches = 0
+    _steps.clear()
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             if not _lock(cursor):
@@ -655,7 +682,8 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
             if full:
                 _full_rebuild(cursor)
             elif n:
-                _incremental_batch(cursor)
+                with _step("buckets"):
+                    _incremental_batch(cursor)
             _consume_touched(cursor)
             buckets += n
             batches += 1
@@ -665,8 +693,10 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
         if last:
             break
     duration = int((time.monotonic() - started) * 1000)
-    log.info("rollup %s: %d buckets in %d batches, %d ms", kind, buckets, batches, duration)
-    return RollupResult(kind, buckets, batches, duration)
+    log.info(
+        "rollup %s: %d buckets in %d batches, %d ms (%s)", kind, buckets, batches, duration, _steps
+    )
+    return RollupResult(kind, buckets, batches, duration, steps=dict(_steps))
 
 
 def request_refresh() -> None:

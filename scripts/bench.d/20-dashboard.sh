@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Dashboard: rollup vs PostgreSQL's own GROUP BY, incremental rollup, worker memory, page times.
-# Sizes (ledger records) come from BENCH_DASHBOARD_RECORDS (default "10000 200000", so that
+# Sizes (ledger records) come from BENCH_DASHBOARD_RECORDS (default "10000 1000000", so that
 # `make bench` stays short); volunteers are 0.44 per record (Beijing: 4.4 M for ~10 M records).
 # The Beijing-scale run recorded in docs/benchmarks.md:
 #   BENCH_DASHBOARD_RECORDS="10000 1000000 10000000" make bench
@@ -8,7 +8,7 @@
 # scripts/bench.sh prepared (it empties the synthetic tables: never point it at real data).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-sizes=${BENCH_DASHBOARD_RECORDS:-"10000 200000"}
+sizes=${BENCH_DASHBOARD_RECORDS:-"10000 1000000"}
 requests=${BENCH_DASHBOARD_REQUESTS:-200}
 results=$(mktemp)
 for records in $sizes; do

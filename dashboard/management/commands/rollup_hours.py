@@ -19,3 +19,5 @@ class Command(BaseCommand):
             f"{result.kind}: {result.buckets} buckets, {result.batches} batches, "
             f"{result.duration_ms} ms"
         )
+        steps = ", ".join(f"{name} {ms} ms" for name, ms in result.steps.items())
+        self.stdout.write(f"steps: {steps}")
