@@ -139,6 +139,8 @@ def main() -> None:
     result["group_by_s"] = round((before + after) / 2, 2)
     result["full_s"] = round(full, 2)
     result["full_rss_mb"] = rss
+    steps = re.search(r"steps: (.*)", out)
+    result["full_steps"] = steps.group(1) if steps else ""
     run(["generate_load", "--append", str(max(1, records // 100))])
     out, _seconds, rss_incremental = run(["rollup_hours"])
     result["incremental_s"] = round(rollup_ms(out) / 1000, 2)

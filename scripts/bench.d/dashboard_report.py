@@ -32,6 +32,10 @@ for r in rows:
         f" {r['full_s']} | {ratio:.2f} | {r['incremental_s']} | {incr:.1f} % | {rss} |"
         f" {r['verify']} |"
     )
+for r in rows:
+    if r.get("full_steps"):
+        print()
+        print(f"Full rollup steps at {r['ledger_rows']:,} records: {r['full_steps']}.")
 print()
 print(f"Dashboard pages, {n} requests each, signed in as a federation admin (Django test client,")
 print("in-process: middleware, summary-table queries, template). *Cold*: the cache version is")
