@@ -6,6 +6,7 @@ SEEDERS = [
     "demo.seeds.volunteers",
     "demo.seeds.organizations",
     "demo.seeds.projects",
+    "demo.seeds.hours",
     "demo.seeds.orders",
     "demo.seeds.dashboard",
 ]
