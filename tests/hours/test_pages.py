@@ -370,3 +370,23 @@ def test_the_data_export_includes_the_ledger(world, approved_record):
     (row,) = sections["service_records"].records
     assert row["活动名称"] == "社区助老服务 · 周末陪伴" and str(row["时长（小时）"]) == "2.5"
     assert sections["hours_summary"].records[0]["服务人次"] == 1
+
+
+def test_station_decisions_by_the_wrong_staff_or_anonymous_change_nothing(
+    client, world, staff_factory
+):
+    record = declare_hours(
+        volunteer=world.alice,
+        signup=SignUp.objects.get(volunteer=world.alice, activity=world.station_activity),
+        hours=1,
+    )
+    url = reverse("hours:station_decide", args=[world.tree.jianwai.code])
+    data = {"records": [record.pk], "action": "approve"}
+    assert client.post(url, data).status_code == 302  # to the login page
+    assert _login(client, staff_factory(world.tree.chaowai)).post(url, data).status_code == 404
+    assert _login(client, world.alice.user).post(url, data).status_code == 404
+    own_desk = reverse("hours:station_decide", args=[world.tree.chaowai.code])
+    _login(client, staff_factory(world.tree.chaowai)).post(own_desk, data)
+    assert ServiceRecord.objects.get().status == "pending"
+    _login(client, staff_factory(world.tree.jianwai)).post(url, data)
+    assert ServiceRecord.objects.get().status == "approved"
