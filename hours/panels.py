@@ -23,6 +23,8 @@ def hours_section(request: HttpRequest, volunteer: Any) -> dict[str, Any]:
         "recent": list(
             ServiceRecord.objects.for_volunteer(volunteer).order_by("-service_date", "-pk")[:5]
         ),
+        "trainings": list(volunteer.training_records.all()[:3]),
+        "awards": list(volunteer.award_records.all()[:3]),
         # Organizations this volunteer administers: links to their hours desks.
         "desks": list(
             Organization.objects.filter(

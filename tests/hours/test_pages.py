@@ -56,10 +56,30 @@ def test_my_hours_needs_sign_in_and_a_volunteer_record(client, plain_user):
     assert response["Location"] == reverse("volunteers:register")
 
 
-def test_the_me_page_shows_the_hours_section(client, world, approved_record):
+def test_the_me_page_shows_the_hours_section_with_training_and_awards(
+    client, world, approved_record
+):
+    from datetime import date
+
+    from hours.models import AwardRecord, TrainingRecord
+
+    TrainingRecord.objects.create(
+        volunteer=world.alice,
+        name="急救培训",
+        half_hours=4,
+        organizer="红十字会",
+        held_on=date(2026, 3, 1),
+    )
+    AwardRecord.objects.create(
+        volunteer=world.alice,
+        name="优秀志愿者",
+        awarded_on=date(2026, 5, 1),
+        granted_by="朝阳区文明办",
+    )
     response = _login(client, world.alice.user).get(reverse("volunteers:me"))
     body = response.content.decode()
-    assert "服务时长" in body and "累计服务时长" in body
+    assert "累计服务时长" in body and "2.5 小时" in body
+    assert "急救培训" in body and "优秀志愿者" in body
 
 
 def test_a_volunteer_declares_hours_and_bad_input_is_kept(client, world):
