@@ -20,6 +20,43 @@ def require_service(available: bool, what: str) -> None:
     pytest.skip(f"needs {what}")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser journeys run last, together: Playwright's sync API keeps an asyncio loop on the main
+    thread while the (session-wide) browser is open, and Django's ORM refuses to run under one."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for every journey of the session (tests/e2e/conftest.py has the harness).
+    Browsers are never downloaded: Playwright's bundled driver launches Debian's Chromium."""
+    import os
+    import shutil
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not shutil.which(CHROMIUM):
+        require_service(False, f"Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop on this thread, which makes Django refuse ORM calls
+    # from the test body ("async context"). Journey bodies are plain synchronous code and run
+    # last, so allow it from here on, and put the setting back at the end of the session.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
 @pytest.fixture
 def postgres() -> None:
     require_service(settings.USING_POSTGRES, "PostgreSQL (DATABASE_URL)")

@@ -21,13 +21,6 @@ from tests.projects.factories import ActivityFactory, ProjectFactory
 site, viewport = e2e.site, e2e.viewport
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """The harness's Chromium, scoped to this module: its package-scoped fixture imported into
-    several test packages outlives each of them, and two Playwright loops cannot run at once."""
-    yield from e2e.browser.__wrapped__()
-
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 

@@ -15,7 +15,6 @@ from tests.factories import UserFactory, VolunteerFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # The browser fixtures of tests/e2e, shared here.
-browser = e2e.browser
 viewport = e2e.viewport
 site = e2e.site
 _fast_password_hasher = e2e._fast_password_hasher

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,32 +64,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-@pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
-    """One Chromium for the whole package (a launch costs about a second)."""
-    if not shutil.which(CHROMIUM):
-        if settings.REQUIRE_SERVICES:
-            pytest.fail(f"Chromium is required here (REQUIRE_SERVICES=1) but {CHROMIUM} is missing")
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop on this thread, which makes Django refuse ORM calls
-    # from the test body ("async context"). The test body is plain synchronous code, so allow it
-    # for the browser tests only, and put the setting back afterwards.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class JourneyError(AssertionError):

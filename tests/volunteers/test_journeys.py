@@ -11,7 +11,7 @@ from tests.factories import UserFactory, VolunteerFactory
 from volunteers.models import PersonalDataAccess, Volunteer
 
 # The browser harness's fixtures, shared from tests/e2e.
-browser, site, viewport = e2e.browser, e2e.site, e2e.viewport
+site, viewport = e2e.site, e2e.viewport
 fast_password_hasher = e2e._fast_password_hasher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
