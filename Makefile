@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint fmt migrate messages smoke bench load faults lock clean
+.PHONY: run test install lint fmt migrate messages security e2e sqlmap smoke bench load faults lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,11 +44,24 @@ fmt: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# Static security analysis of the application code: fails on any high-severity finding.
+security: install
+	$(PY) -m bandit -c pyproject.toml -r . -q --severity-level high
+	@echo "bandit: no high-severity findings"
+
 # Everything CI checks. Set DATABASE_URL/REDIS_URL for PostgreSQL and Redis (as .ci/run does).
-test: lint messages
+test: lint messages security
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the browser journeys (Playwright + /usr/bin/chromium); screenshots of failures in test-results/.
+e2e: install
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+# A bounded sqlmap scan of a local server (not in CI; see docs/operations.md).
+sqlmap: install
+	scripts/sqlmap.sh
 
 # Boot the embedded default (SQLite, no Redis) in a scratch folder and check / and /healthz.
 smoke: install

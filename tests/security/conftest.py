@@ -1,4 +1,4 @@
-"""The people and objects the access matrix and the bad-input tests act with.
+"""The people and objects the access matrix acts with.
 
 Five roles, each an *outsider* to the objects under test except the federation admin: the objects
 (an organization, its projects, …) live in 朝阳区 under 南郎家园社区; the organization admin runs
