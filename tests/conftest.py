@@ -20,6 +20,12 @@ def require_service(available: bool, what: str) -> None:
     pytest.skip(f"needs {what}")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Factories hash a password for every user; the production hasher is slow on purpose and
+    # nothing here tests hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser journeys run last, together: Playwright's sync API keeps an asyncio loop on the main

@@ -36,12 +36,6 @@ def code_at(slot, when: datetime) -> str:
     return current_code(get_or_create_point(slot=slot), when)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Factories hash a password per user; the production hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(tree):
     org = OrganizationFactory(name="南郎家园志愿服务队", node=tree.nanlang)

@@ -14,11 +14,6 @@ from tests.factories import OrganizationFactory, UserFactory, VolunteerFactory, 
 from tests.hours.conftest import make_activity, make_project, sign_up
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cw(tree):
     org = OrganizationFactory(name="南郎家园志愿服务队", node=tree.nanlang)

@@ -22,12 +22,6 @@ def at(month: int, day: int, hour: int = 9) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=TZ)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Factories hash a password per user; the production hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def staff_hours(volunteer, slot, hours, admin):
     """Hours back-filled by the recorder, on the day after the activity (within the deadline)."""
     return record_hours(

@@ -73,12 +73,6 @@ def sign_up(volunteer, slot, status: str = SignUp.Status.CONFIRMED) -> SignUp:
     )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Factories hash a password for every user; the ledger tests sign in with force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(tree):
     """Two organizations at 南郎家园 / 吉庆里, their admins, a 3-hour activity that ended

@@ -17,12 +17,6 @@ from organizations.models import Membership
 from tests.factories import OrganizationFactory, UserFactory, VolunteerFactory, make_org_admin
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """A dozen accounts per test: the production hasher would spend most of the run hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def details(**overrides) -> services.OrderDetails:
     start = timezone.now() + timedelta(days=1)
     values = {

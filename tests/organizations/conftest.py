@@ -8,12 +8,6 @@ import pytest
 from tests.factories import OrganizationFactory, VolunteerFactory, make_org_admin
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Factories hash a password for every user; the production hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def org(tree):
     return OrganizationFactory(name="建外街道志愿服务队", node=tree.jianwai, type="community_team")

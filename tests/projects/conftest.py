@@ -63,10 +63,3 @@ def _hierarchy(request):
         or request.node.get_closest_marker("django_db")
     ):
         request.getfixturevalue("tree")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """These tests create many accounts; a fast hasher keeps them quick (nothing here tests
-    password hashing)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
