@@ -229,28 +229,46 @@ def _derive_targets(cursor) -> None:
         "rollup_vcount",
         f"SELECT node_id, kind, period, category, volunteers FROM {NODE_STAT} WHERE 1 = 0",
     )
+    # One pass over each (node, period) range: all its categories at once (GROUP BY category),
+    # then once more for all categories together — never one pass per category.
+    _temp(
+        cursor,
+        "rollup_np_ranges",
+        "SELECT DISTINCT node_id, lvl, kind, period, period_end FROM rollup_np",
+    )
     for level in LEVELS:
-        cursor.execute(
-            f"""INSERT INTO rollup_sums
-            SELECT np.node_id, np.kind, np.period, np.category, SUM(f.half_hours),
-                   SUM(f.person_times), SUM(f.activities)
-            FROM rollup_np np
-            JOIN {FACT} f ON {_level_join(level, "f")}
-                 AND f.month >= np.period AND f.month < np.period_end
-                 AND (np.category = '' OR f.category = np.category)
-            WHERE np.lvl = '{level}'
-            GROUP BY np.node_id, np.kind, np.period, np.category"""
-        )
-        cursor.execute(
-            f"""INSERT INTO rollup_vcount
-            SELECT np.node_id, np.kind, np.period, np.category, COUNT(DISTINCT p.volunteer_id)
-            FROM rollup_np np
-            JOIN {PRESENCE} p ON {_level_join(level, "p")}
-                 AND p.month >= np.period AND p.month < np.period_end
-                 AND (np.category = '' OR p.category = np.category)
-            WHERE np.lvl = '{level}'
-            GROUP BY np.node_id, np.kind, np.period, np.category"""
-        )
+        for table, alias, target, aggregates in (
+            (
+                FACT,
+                "f",
+                "rollup_sums",
+                "SUM(f.half_hours) AS a, SUM(f.person_times) AS b, SUM(f.activities) AS c",
+            ),
+            (PRESENCE, "p", "rollup_vcount", "COUNT(DISTINCT p.volunteer_id) AS a"),
+        ):
+            values = "x.a, x.b, x.c" if target == "rollup_sums" else "x.a"
+            ranged = f"""FROM rollup_np_ranges np
+                JOIN {table} {alias} ON {_level_join(level, alias)}
+                     AND {alias}.month >= np.period AND {alias}.month < np.period_end
+                WHERE np.lvl = '{level}'"""
+            cursor.execute(
+                f"""INSERT INTO {target}
+                SELECT x.node_id, x.kind, x.period, x.category, {values}
+                FROM (SELECT np.node_id, np.kind, np.period, {alias}.category, {aggregates}
+                      {ranged}
+                      GROUP BY np.node_id, np.kind, np.period, {alias}.category) x
+                JOIN rollup_np t ON t.node_id = x.node_id AND t.kind = x.kind
+                     AND t.period = x.period AND t.category = x.category"""
+            )
+            cursor.execute(
+                f"""INSERT INTO {target}
+                SELECT x.node_id, x.kind, x.period, '', {values}
+                FROM (SELECT np.node_id, np.kind, np.period, {aggregates}
+                      {ranged}
+                      GROUP BY np.node_id, np.kind, np.period) x
+                JOIN rollup_np t ON t.node_id = x.node_id AND t.kind = x.kind
+                     AND t.period = x.period AND t.category = ''"""
+            )
     cursor.execute(
         f"""DELETE FROM {NODE_STAT} WHERE (node_id, kind, period, category) IN
             (SELECT node_id, kind, period, category FROM rollup_np)"""
