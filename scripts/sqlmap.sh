@@ -59,7 +59,9 @@ TARGETS=(
   "GET|/stations/?q=%E6%9C%9D%E9%98%B3&page=1||station search"
   "GET|/stations/110105*/||station page (code in the path)"
   "POST|/accounts/login/|csrfmiddlewaretoken=x&login=13800000001&password=wrong-pass|login"
-  "POST|/accounts/signup/|csrfmiddlewaretoken=x&name=a&phone=13912345678&email=a%40example.com&password1=Lang-jia-yuan-2024&password2=Lang-jia-yuan-2024|signup"
+  # The passwords differ so no sign-up succeeds (a signed-in client would be sent away from the
+  # form); the mobile and email checks against the database still run.
+  "POST|/accounts/signup/|csrfmiddlewaretoken=x&name=a&phone=13912345678&email=a%40example.com&password1=Lang-jia-yuan-2024&password2=Lang-jia-yuan-2025|signup"
   "POST|/accounts/password/reset/|csrfmiddlewaretoken=x&email=admin%40example.com|password reset"
   "GET|/organizations/?q=%E6%9C%9D%E9%98%B3||organization directory"
   "GET|/projects/?q=%E5%8A%A9%E8%80%81||project list"
