@@ -59,13 +59,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
-    report = yield
-    setattr(item, f"report_{report.when}", report)
-    return report
-
-
 class JourneyError(AssertionError):
     pass
 
@@ -246,16 +239,19 @@ def site(
     page.on("console", on_console)
     page.on("pageerror", lambda error: site.problems.append(f"JS error on {page.url}: {error}"))
     page.on("response", on_response)
+    # Whether the journey failed, read from the session's failure count: it works for journeys in
+    # any test package that imports these fixtures (a report hook here would see only tests/e2e).
+    failures_before = request.session.testsfailed
+    failed = True
     try:
         yield site
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.passed:
+        failed = request.session.testsfailed > failures_before
+        if not failed:
             site.assert_clean()
         elif site.problems:  # the journey failed already: show what the checks saw, once
             print("problems found on pages the journey visited:", *site.problems, sep="\n  ")
     finally:
-        report = getattr(request.node, "report_call", None)
-        if report is None or report.failed or site.problems:
+        if failed or site.problems:
             RESULTS_DIR.mkdir(exist_ok=True)
             name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
             page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
