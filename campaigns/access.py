@@ -10,7 +10,7 @@ from django.http import Http404
 from civilization_stations.access import can_act_on_node, scope_path
 from core.access import is_federation_admin
 from projects.access import can_manage_project
-from projects.models import Activity, Project, Shift
+from projects.models import Project
 
 from .models import Campaign, Enrolment, ServiceSite
 
@@ -74,33 +74,6 @@ def get_site(pk: int) -> ServiceSite:
     if site is None:
         raise Http404
     return site
-
-
-def get_activity_for_results(user: Any, pk: int) -> Activity:
-    """The organizer of an activity (its project's managers) enters its results."""
-    activity = (
-        Activity.objects.select_related(
-            "project__organization", "project__publisher_node", "project__node"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if activity is None or not can_manage_project(user, activity.project):
-        raise Http404
-    return activity
-
-
-def get_shift_for_results(user: Any, pk: int) -> Shift:
-    shift = (
-        Shift.objects.select_related(
-            "post", "project__organization", "project__publisher_node", "project__node"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if shift is None or not can_manage_project(user, shift.project):
-        raise Http404
-    return shift
 
 
 def get_project_for_counters(user: Any, pk: int) -> Project:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.access import federation_admin_required, is_federation_admin
 from core.pagination import paginate
-from projects.access import can_manage_project
+from projects.access import can_manage_project, get_activity_for_manager, get_shift_for_manager
 from projects.models import Shift
 
 from . import access, services
@@ -312,14 +312,14 @@ def _slot_results(request: HttpRequest, slot: object, url: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_results(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = access.get_activity_for_results(request.user, pk)
+    activity = get_activity_for_manager(request.user, pk)
     return _slot_results(request, activity, reverse("campaigns:activity_results", args=[pk]))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def shift_results(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = access.get_shift_for_results(request.user, pk)
+    shift = get_shift_for_manager(request.user, pk)
     return _slot_results(request, shift, reverse("campaigns:shift_results", args=[pk]))
 
 
