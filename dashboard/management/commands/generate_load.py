@@ -4,8 +4,13 @@ COPY (psycopg 3 `cursor.copy`) in streamed chunks, so memory stays flat at any s
 - volunteers (no documents: they are not registrations) residing in random institutes;
 - organizations (one per ~57 volunteers, as in Beijing), projects (one per ~500 records; the
   first 300 gold, the next 50 city demonstration) and activities over the last three years;
-- approved service records on those activities: a volunteer is drawn with a power law (a few
-  serve very often, most rarely or never), hours from 1 to 8 skewed to short services.
+- approved service records on those activities. Who serves is skewed like real service: the
+  k-th volunteer serves about k^(-1/2) as often as the first, and nobody more than
+  `MAX_RECORDS_PER_VOLUNTEER` times in three years (about 1,500 hours, the 五星 threshold:
+  the most active real volunteers, not one person serving fifty times a day). Where is local:
+  70 % of a volunteer's services are at activities in their own street (institute), 20 %
+  elsewhere in their district, 10 % anywhere in the city — community volunteers serve their
+  community. Hours from 1 to 8, skewed to short services.
 
 `--append N` adds N records dated this month (as a day of new check-ins would) and marks their
 rollup buckets in `hours.TouchedBucket`, set-based, exactly as the ledger's services do — COPY
@@ -16,6 +21,8 @@ from __future__ import annotations
 
 import random
 import time
+from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -34,6 +41,8 @@ from volunteers.models import Volunteer
 
 CHUNK = 50_000
 NULL = "\\N"
+MAX_RECORDS_PER_VOLUNTEER = 500
+LOCAL_STREET, LOCAL_DISTRICT = 0.7, 0.9  # cumulative shares: own street, own district, city
 # Share of service records per category (community and elderly services dominate).
 CATEGORY_WEIGHTS = {
     "community": 30,
@@ -202,11 +211,12 @@ class Command(BaseCommand):
         institutes = list(PracticeNode.objects.institutes().values_list("id", flat=True))
         t = time.monotonic()
         base = Volunteer.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        residence = array("q", (rng.choice(institutes) for _ in range(n_volunteers)))
         copy_rows(
             Volunteer,
             ["number", "name", "residence_node_id"],
             (
-                (f"S{base + i:012d}", f"志愿者{base + i}", rng.choice(institutes))
+                (f"S{base + i:012d}", f"志愿者{base + i}", residence[i - 1])
                 for i in range(1, n_volunteers + 1)
             ),
             constants={"document_type": "id_card", "consent_at": timezone.now()},
@@ -332,8 +342,35 @@ class Command(BaseCommand):
             )
         t = time.monotonic()
         with without_indexes(ServiceRecord._meta.db_table):
-            self._records(slots, first_volunteer, n_volunteers, n_records)
+            self._records(slots, first_volunteer, residence, n_records)
         self.stdout.write(f"records: {n_records} in {time.monotonic() - t:.1f} s")
+
+    def _districts(self) -> dict[int, str]:
+        """institute id -> its center id (as COPY text, the way slots hold it)."""
+        return {
+            i: str(c) for i, c in PracticeNode.objects.institutes().values_list("id", "parent_id")
+        }
+
+    def _residences(self) -> tuple[int, array]:
+        """(first volunteer id, residence institute ids in id order) of every volunteer, read
+        with COPY so 4.4 million rows stream into a compact array."""
+        residence = array("q")
+        first = None
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                "COPY (SELECT id, residence_node_id FROM volunteers_volunteer ORDER BY id)"
+                " TO STDOUT"
+            ) as copy,
+        ):
+            for row in copy.rows():
+                if first is None:
+                    first = int(row[0])
+                # A gap in the ids (deleted rows) is filled so offsets stay positions.
+                while first + len(residence) < int(row[0]):
+                    residence.append(residence[-1] if residence else 0)
+                residence.append(int(row[1]) if row[1] is not None else 0)
+        return first or 0, residence
 
     def _node_columns(self) -> list[tuple[int, int, int | None]]:
         """(station id, its center id, its institute id) for every station."""
@@ -344,32 +381,73 @@ class Command(BaseCommand):
         self,
         slots: list[tuple],
         first_volunteer: int,
-        n_volunteers: int,
+        residence: array,
         n_records: int,
         *,
         day: date | None = None,
     ) -> None:
+        """COPY `n_records` approved records on `slots` for the volunteers `first_volunteer`
+        onward, whose residence institute ids `residence` holds in id order."""
         rng = self.rng
         now = timezone.now().isoformat()
         hours = [2, 2, 2, 3, 4, 4, 4, 5, 6, 6, 8, 8, 10, 12, 16]
+        n_volunteers = len(residence)
+        districts = self._districts()
+        served = array("H", bytes(2 * n_volunteers))
+
+        def volunteer() -> int:
+            while True:
+                # k^(-1/2): the inverse of the CDF sqrt(k/n) is n·u².
+                k = int(n_volunteers * rng.random() ** 2)
+                if served[k] < MAX_RECORDS_PER_VOLUNTEER:
+                    served[k] += 1
+                    return k
+
+        # A ledger grows in time order, so the records are written month by month (each
+        # month's share in proportion to its activities): the physical order of the table is
+        # that of a real ledger, and "this month" is a contiguous range at its end.
+        months: dict[str, list[tuple]] = defaultdict(list)
+        for slot in slots:
+            months[slot[7][:7]].append(slot)
+        plan, left = [], n_records
+        for i, month in enumerate(sorted(months)):
+            share = (
+                left if i == len(months) - 1 else round(n_records * len(months[month]) / len(slots))
+            )
+            share = min(share, left)
+            plan.append((months[month], share))
+            left -= share
 
         def rows() -> Iterator[tuple]:
-            for _ in range(n_records):
-                s = rng.choice(slots)
-                # A power law: volunteer k serves about k^(-2/3) as often as the first.
-                v = first_volunteer + int(n_volunteers * rng.random() ** 3)
-                yield (
-                    str(v),
-                    s[0],
-                    s[1],
-                    s[2],
-                    s[3],
-                    s[4],
-                    s[5],
-                    s[6],
-                    day.isoformat() if day else s[7],
-                    str(rng.choice(hours)),
-                )
+            for month_slots, count in plan:
+                by_street: dict[str, list[tuple]] = defaultdict(list)
+                by_district: dict[str, list[tuple]] = defaultdict(list)
+                for slot in month_slots:
+                    by_street[slot[4]].append(slot)
+                    by_district[slot[3]].append(slot)
+                for _ in range(count):
+                    k = volunteer()
+                    u = rng.random()
+                    street = by_street.get(str(residence[k]))
+                    district = by_district.get(districts.get(residence[k], ""))
+                    if u < LOCAL_STREET and street:
+                        s = rng.choice(street)
+                    elif u < LOCAL_DISTRICT and district:
+                        s = rng.choice(district)
+                    else:
+                        s = rng.choice(month_slots)
+                    yield (
+                        str(first_volunteer + k),
+                        s[0],
+                        s[1],
+                        s[2],
+                        s[3],
+                        s[4],
+                        s[5],
+                        s[6],
+                        day.isoformat() if day else s[7],
+                        str(rng.choice(hours)),
+                    )
 
         copy_rows(
             ServiceRecord,
@@ -399,11 +477,10 @@ class Command(BaseCommand):
     def _append(self, n_records: int) -> None:
         """N new records dated today on existing activities' projects, and their buckets."""
         today = timezone.localdate()
-        first = Volunteer.objects.order_by("id").values_list("id", flat=True).first()
-        n_volunteers = Volunteer.objects.count()
+        first, residence = self._residences()
         nodes = {n: (c, i) for n, c, i in self._node_columns()}
         sample = list(
-            Activity.objects.order_by("?")[:2000].values_list(
+            Activity.objects.order_by("?")[:20000].values_list(
                 "id",
                 "project_id",
                 "project__organization_id",
@@ -431,7 +508,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM hours_servicerecord")
             last_id = cursor.fetchone()[0]
-        self._records(slots, first, n_volunteers, n_records, day=today)
+        self._records(slots, first, residence, n_records, day=today)
         with connection.cursor() as cursor:
             cursor.execute(
                 """INSERT INTO hours_touchedbucket (node_id, month, category, touched_at)
