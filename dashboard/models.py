@@ -29,7 +29,9 @@ class HoursFact(models.Model):
     node_id = models.BigIntegerField(_("阵地"))
     center_id = models.BigIntegerField(_("实践中心"))
     institute_id = models.BigIntegerField(_("实践所"), default=0)
+    station_id = models.BigIntegerField(_("实践站"), default=0)
     month = models.DateField(_("月份"))
+    year = models.DateField(_("年度"))
     category = models.CharField(_("服务类别"), max_length=20)
     organization_id = models.BigIntegerField(_("记录组织"), default=0)
     half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
@@ -45,12 +47,9 @@ class HoursFact(models.Model):
                 fields=["node_id", "month", "category", "organization_id"], name="fact_bucket"
             )
         ]
-        indexes = [
-            models.Index(fields=["organization_id", "month"], name="fact_org_month"),
-            models.Index(fields=["institute_id", "month"], name="fact_institute_month"),
-            models.Index(fields=["center_id", "month"], name="fact_center_month"),
-            models.Index(fields=["month"], name="fact_month"),
-        ]
+        # Only what the incremental run looks up: buckets (the unique index) and an
+        # organization's months. Levels are derived from deltas, never by range scans here.
+        indexes = [models.Index(fields=["organization_id", "month"], name="fact_org_month")]
 
     def __str__(self) -> str:
         return f"{self.node_id} {self.month:%Y-%m} {self.category} org={self.organization_id}"
@@ -60,7 +59,9 @@ class Presence(models.Model):
     node_id = models.BigIntegerField(_("阵地"))
     center_id = models.BigIntegerField(_("实践中心"))
     institute_id = models.BigIntegerField(_("实践所"), default=0)
+    station_id = models.BigIntegerField(_("实践站"), default=0)
     month = models.DateField(_("月份"))
+    year = models.DateField(_("年度"))
     category = models.CharField(_("服务类别"), max_length=20)
     volunteer_id = models.BigIntegerField(_("志愿者"))
     half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
@@ -75,12 +76,9 @@ class Presence(models.Model):
                 fields=["node_id", "month", "category", "volunteer_id"], name="presence_bucket"
             )
         ]
-        indexes = [
-            models.Index(fields=["volunteer_id"], name="presence_volunteer"),
-            models.Index(fields=["institute_id", "month"], name="presence_institute_month"),
-            models.Index(fields=["center_id", "month"], name="presence_center_month"),
-            models.Index(fields=["month"], name="presence_month"),
-        ]
+        # The incremental run finds a bucket's rows (the unique index) and the other rows of
+        # the volunteers whose presence changed (to decide whether a distinct count moves).
+        indexes = [models.Index(fields=["volunteer_id", "month"], name="presence_volunteer")]
 
     def __str__(self) -> str:
         return f"{self.node_id} {self.month:%Y-%m} {self.category} v={self.volunteer_id}"
@@ -263,6 +261,58 @@ class OrderStat(models.Model):
         return f"{self.node_id} {self.month:%Y-%m}"
 
 
+class ResultStat(models.Model):
+    """服务对象人次 (people served) per node at every level (0 = city) × period × category
+    ('' = all), summed from the results organizers report after an activity, shift or service
+    order (`campaigns.ServiceResult`). Results are one row per activity or order, not per
+    person, so every run recomputes them whole."""
+
+    node_id = models.BigIntegerField(_("阵地"))
+    kind = models.CharField(_("周期"), max_length=1, choices=NodeStat.Kind.choices)
+    period = models.DateField(_("周期起始日"))
+    category = models.CharField(_("服务类别"), max_length=30, blank=True)
+    people_served = models.BigIntegerField(_("服务对象人次"), default=0)
+    reports = models.IntegerField(_("填报次数"), default=0)
+
+    class Meta:
+        db_table = "dashboard_result_stat"
+        verbose_name = _("服务成效统计")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node_id", "kind", "period", "category"], name="result_stat_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.kind}{self.period} {self.category or '*'}"
+
+
+class OutputStat(models.Model):
+    """Service output (咨询人次, 接听热线, 配送物资…) summed by name and unit per node × period;
+    projects name their own counters, so equal names with equal units add up."""
+
+    node_id = models.BigIntegerField(_("阵地"))
+    kind = models.CharField(_("周期"), max_length=1, choices=NodeStat.Kind.choices)
+    period = models.DateField(_("周期起始日"))
+    name = models.CharField(_("指标名称"), max_length=50)
+    unit = models.CharField(_("单位"), max_length=10)
+    value = models.BigIntegerField(_("数量"), default=0)
+
+    class Meta:
+        db_table = "dashboard_output_stat"
+        verbose_name = _("服务产出统计")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node_id", "kind", "period", "name", "unit"], name="output_stat_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.kind}{self.period} {self.name}: {self.value}{self.unit}"
+
+
 class RollupState(models.Model):
     """One row (pk=1): when the figures were last brought up to date, and by which kind of run."""
 
@@ -273,6 +323,9 @@ class RollupState(models.Model):
     buckets = models.PositiveIntegerField(_("重算桶数"), default=0)
     refresh_requested_at = models.DateTimeField(_("请求刷新时间"), null=True, blank=True)
     full_done_at = models.DateTimeField(_("最近全量重建"), null=True, blank=True)
+    # Set when the base summaries and the node statistics may disagree (a schema change, a
+    # full rebuild that did not finish): the next run, whatever was asked, rebuilds in full.
+    needs_full = models.BooleanField(_("需全量重建"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

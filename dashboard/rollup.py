@@ -2,23 +2,37 @@
 # every value is a query parameter.
 """The statistics rollup: approved ledger entries → summary tables, set-based, in SQL.
 
-Two entry points, one code path:
+Two entry points, one module:
 - `run_rollup()` (incremental, the beat task every few minutes) re-aggregates only the buckets
-  the ledger marked in `hours.TouchedBucket` (node, month, category) since the last run;
+  the ledger marked in `hours.TouchedBucket` (node, month, category) since the last run and
+  applies the *difference* to the node statistics;
 - `run_rollup(full=True)` (`manage.py rollup_hours --full`) rebuilds everything.
 
 Every batch is one transaction holding a PostgreSQL advisory lock (`pg_try_advisory_xact_lock`),
 so two runs never overlap (the second returns at once, `skipped`), and a worker killed halfway
 rolls the whole batch back; the touched rows it consumed are deleted in the same transaction,
 each only if its `touched_at` is still the one read (a concurrent approval re-marks the bucket),
-so a rerun after a crash or a redelivery recomputes the same buckets to the same values.
+so a rerun after a crash or a redelivery starts from the same state and reaches the same values.
 
 Nothing is loaded into Python: each step is INSERT … SELECT / DELETE over keys, grouped by
 integer ids, dates and the category code — distribution-friendly keys, no sequences read across
 tables, no correlated subquery over the ledger — so the statements run unchanged on a ledger
 partitioned by month (the range predicates on `service_date` prune partitions) or distributed by
 Citus. Levels above the deepest node are derived from `HoursFact` and `Presence`, never from the
-ledger. The same SQL runs on SQLite (the embedded default) through three dialect expressions.
+ledger. The same SQL runs on SQLite (the embedded default) through a few dialect expressions;
+only the full rebuild's one GROUPING SETS statement has a per-level loop as its SQLite twin.
+
+**Why the incremental run is cheap.** A year's distinct volunteers at the city level cannot be
+re-counted from a few touched buckets: recounting would scan the whole year. Instead the run
+keeps the invariant `NodeStat = derive(HoursFact, Presence)` and applies deltas:
+- sums (hours, person-times, activities): new minus old fact rows of the touched buckets,
+  rolled up to every level, period and category (`_sum_deltas`);
+- distinct volunteers: only a presence row that appeared or disappeared can move a count, and it
+  moves the count of a (node, period, category) key only if the volunteer has no *other*
+  presence row under that key — looked up among that volunteer's own rows (an index on
+  `volunteer_id`), so the cost follows the size of the change, not of the year
+  (`_volunteer_deltas`).
+`manage.py verify_rollup` recomputes buckets straight from the ledger to prove the invariant.
 """
 
 from __future__ import annotations
@@ -48,8 +62,26 @@ NODES = "civilization_stations_practicenode"
 FACT = "dashboard_hours_fact"
 PRESENCE = "dashboard_presence"
 NODE_STAT = "dashboard_node_stat"
+VOLUNTEER_TOTAL = "dashboard_volunteer_total"
 
 LEVELS = ("s", "i", "c", "x")  # station, institute, center, city (node 0)
+# Every NodeStat row is one of these: (level, period kind, all categories?).
+COMBOS = tuple(
+    (level, kind, all_categories)
+    for level in LEVELS
+    for kind in ("M", "Y")
+    for all_categories in (False, True)
+)
+# The columns that identify a node of each level in the base summaries (a station row also
+# carries its institute and center, so grouping by them costs nothing and lets PostgreSQL
+# share one sort between the levels of a GROUPING SETS chain).
+LEVEL_COLUMNS = {
+    "s": ("center_id", "institute_id", "station_id"),
+    "i": ("center_id", "institute_id"),
+    "c": ("center_id",),
+    "x": (),
+}
+LEVEL_NODE = {"s": "station_id", "i": "institute_id", "c": "center_id", "x": None}
 
 
 @dataclass(frozen=True)
@@ -80,12 +112,19 @@ def _pg() -> bool:
     return connection.vendor == "postgresql"
 
 
+# First day of the month / year of a date column. On PostgreSQL `date_trunc` on a date goes
+# through timestamptz and time zone rules (~0.5 µs a row, a second per million ledger rows);
+# date minus the day number is plain arithmetic.
 def month_of(col: str) -> str:
-    return f"date_trunc('month', {col})::date" if _pg() else f"date({col}, 'start of month')"
+    if _pg():
+        return f"({col} - date_part('day', {col})::int + 1)"
+    return f"date({col}, 'start of month')"
 
 
 def year_of(col: str) -> str:
-    return f"date_trunc('year', {col})::date" if _pg() else f"date({col}, 'start of year')"
+    if _pg():
+        return f"({col} - date_part('doy', {col})::int + 1)"
+    return f"date({col}, 'start of year')"
 
 
 def plus(col: str, unit: str) -> str:
@@ -93,17 +132,16 @@ def plus(col: str, unit: str) -> str:
     return f"({col} + interval '1 {unit}')::date" if _pg() else f"date({col}, '+1 {unit}')"
 
 
-def _exec(cursor, sql: str, params: list | tuple | None = None) -> int:
-    cursor.execute(sql, params or [])
-    return cursor.rowcount
-
-
 def _temp(cursor, name: str, select_sql: str, params: list | tuple | None = None) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or [])
+    if _pg():
+        # Temporary tables get no statistics of their own: without them the planner guesses,
+        # and may scan a whole summary table where an index lookup per row was right.
+        cursor.execute(f"ANALYZE {name}")
 
 
-# --- expressions shared by the full and the incremental path ----------------------------------
+# --- the base summaries, straight from the ledger ---------------------------------------------
 
 DEEPEST = "COALESCE(r.station_id, r.institute_id, r.center_id)"
 ACTIVITIES = (
@@ -111,64 +149,100 @@ ACTIVITIES = (
     " + COUNT(DISTINCT CASE WHEN r.reverses_id IS NULL THEN r.shift_id END)"
     " + COUNT(DISTINCT CASE WHEN r.reverses_id IS NULL THEN r.order_id END)"
 )
-
-
-def _fact_select(join: str, month: str) -> str:
-    return f"""
-        SELECT {DEEPEST}, r.center_id, COALESCE(r.institute_id, 0), {month}, r.category,
-               COALESCE(r.organization_id, 0), SUM(r.half_hours), SUM(r.person_times),
-               {ACTIVITIES}
-        FROM {LEDGER} r {join}
-        WHERE r.status = 'approved'
-        GROUP BY {DEEPEST}, r.center_id, COALESCE(r.institute_id, 0), {month}, r.category,
-                 COALESCE(r.organization_id, 0)"""
-
-
-def _presence_select(join: str, month: str) -> str:
-    # Net person-times > 0: a volunteer whose only entry was reversed did not serve there.
-    return f"""
-        SELECT {DEEPEST}, r.center_id, COALESCE(r.institute_id, 0), {month}, r.category,
-               r.volunteer_id, SUM(r.half_hours), SUM(r.person_times)
-        FROM {LEDGER} r {join}
-        WHERE r.status = 'approved'
-        GROUP BY {DEEPEST}, r.center_id, COALESCE(r.institute_id, 0), {month}, r.category,
-                 r.volunteer_id
-        HAVING SUM(r.person_times) > 0"""
-
-
+NODE_KEYS = f"{DEEPEST}, r.center_id, COALESCE(r.institute_id, 0), COALESCE(r.station_id, 0)"
 FACT_COLS = (
-    "node_id, center_id, institute_id, month, category, organization_id,"
+    "node_id, center_id, institute_id, station_id, month, year, category, organization_id,"
     " half_hours, person_times, activities"
 )
 PRESENCE_COLS = (
-    "node_id, center_id, institute_id, month, category, volunteer_id, half_hours, person_times"
+    "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id,"
+    " half_hours, person_times"
 )
 STAT_COLS = "node_id, kind, period, category, half_hours, person_times, volunteers, activities"
 
 
-def _level_key(level: str, alias: str) -> tuple[str, str]:
-    """(key expression, row filter) of a summary row for a level of the hierarchy."""
-    return {
-        "s": (
-            f"{alias}.node_id",
-            f"{alias}.node_id <> {alias}.center_id AND {alias}.node_id <> {alias}.institute_id",
-        ),
-        "i": (f"{alias}.institute_id", f"{alias}.institute_id <> 0"),
-        "c": (f"{alias}.center_id", "1 = 1"),
-        "x": ("0", "1 = 1"),
-    }[level]
+LEDGER_COLUMNS = (
+    "center_id, institute_id, station_id, service_date, category, organization_id, activity_id,"
+    " shift_id, order_id, reverses_id, volunteer_id, half_hours, person_times, status"
+)
 
 
-def _level_join(level: str, alias: str) -> str:
-    return {
-        "s": f"{alias}.node_id = np.node_id",
-        "i": f"{alias}.institute_id = np.node_id",
-        "c": f"{alias}.center_id = np.node_id",
-        "x": "np.node_id = 0",
-    }[level]
+def _touched_ledger() -> str:
+    """FROM clause: the approved-or-not ledger rows of the touched buckets, reached through
+    (center, month) ranges of its (center_id, service_date) index — the partition key of a
+    ledger partitioned by month — then matched to the exact buckets. On PostgreSQL the range
+    scan is a LATERAL subquery behind OFFSET 0: as a plain join the planner cannot see how few
+    rows a (center, month) range holds and scans the whole ledger instead."""
+    match = f"""JOIN rollup_touched t ON t.node_id = {DEEPEST} AND t.month = cm.month
+                    AND t.category = r.category"""
+    if _pg():
+        return f"""rollup_cm cm CROSS JOIN LATERAL (
+                       SELECT {LEDGER_COLUMNS} FROM {LEDGER} x
+                       WHERE x.center_id = cm.center_id AND x.service_date >= cm.month
+                             AND x.service_date < cm.month_end OFFSET 0) r
+                   {match}"""
+    return f"""{LEDGER} r JOIN rollup_cm cm ON r.center_id = cm.center_id
+                   AND r.service_date >= cm.month AND r.service_date < cm.month_end
+               {match}"""
 
 
-# --- the node statistics, derived from HoursFact and Presence ----------------------------------
+def _fact_select(source: str, month: str) -> str:
+    """Fact rows (deepest node × month × category × organization) of the approved entries of
+    `source` (a FROM clause with the ledger as `r`). Two stages: first one row per slot (activity, shift or order) — a hash
+    aggregate into few groups — then the distinct slots are counted over those few rows, so
+    the ledger is never sorted for COUNT(DISTINCT)."""
+    return f"""
+        SELECT s.node_id, s.center_id, s.institute_id, s.station_id, s.month,
+               {year_of("s.month")}, s.category, s.organization_id,
+               SUM(s.half_hours), SUM(s.person_times),
+               COUNT(DISTINCT CASE WHEN s.original = 1 THEN s.activity_id END)
+               + COUNT(DISTINCT CASE WHEN s.original = 1 THEN s.shift_id END)
+               + COUNT(DISTINCT CASE WHEN s.original = 1 THEN s.order_id END)
+        FROM (SELECT {DEEPEST} AS node_id, r.center_id AS center_id,
+                     COALESCE(r.institute_id, 0) AS institute_id,
+                     COALESCE(r.station_id, 0) AS station_id, {month} AS month,
+                     r.category AS category, COALESCE(r.organization_id, 0) AS organization_id,
+                     r.activity_id AS activity_id, r.shift_id AS shift_id,
+                     r.order_id AS order_id,
+                     CASE WHEN r.reverses_id IS NULL THEN 1 ELSE 0 END AS original,
+                     SUM(r.half_hours) AS half_hours, SUM(r.person_times) AS person_times
+              FROM {source}
+              WHERE r.status = 'approved'
+              GROUP BY {NODE_KEYS}, {month}, r.category, COALESCE(r.organization_id, 0),
+                       r.activity_id, r.shift_id, r.order_id,
+                       CASE WHEN r.reverses_id IS NULL THEN 1 ELSE 0 END) s
+        GROUP BY s.node_id, s.center_id, s.institute_id, s.station_id, s.month, s.category,
+                 s.organization_id"""
+
+
+def _presence_select(source: str, month: str) -> str:
+    # Net person-times > 0: a volunteer whose only entry was reversed did not serve there.
+    return f"""
+        SELECT p.node_id, p.center_id, p.institute_id, p.station_id, p.month,
+               {year_of("p.month")}, p.category, p.volunteer_id, p.half_hours, p.person_times
+        FROM (SELECT {DEEPEST} AS node_id, r.center_id AS center_id,
+                     COALESCE(r.institute_id, 0) AS institute_id,
+                     COALESCE(r.station_id, 0) AS station_id, {month} AS month,
+                     r.category AS category, r.volunteer_id AS volunteer_id,
+                     SUM(r.half_hours) AS half_hours, SUM(r.person_times) AS person_times
+              FROM {source}
+              WHERE r.status = 'approved'
+              GROUP BY {NODE_KEYS}, {month}, r.category, r.volunteer_id
+              HAVING SUM(r.person_times) > 0) p"""
+
+
+# --- levels: how a base row maps to the NodeStat key of a combo --------------------------------
+
+
+def _key(level: str, kind: str, all_categories: bool, alias: str) -> tuple[str, str, str, str]:
+    """(node expression, period expression, category expression, row filter) of a base
+    summary row (`alias`) for one combo."""
+    column = LEVEL_NODE[level]
+    node = f"{alias}.{column}" if column else "0"
+    cond = f"{alias}.{column} <> 0" if level in ("s", "i") else "1 = 1"
+    period = f"{alias}.month" if kind == "M" else f"{alias}.year"
+    category = "''" if all_categories else f"{alias}.category"
+    return node, period, category, cond
 
 
 def _group_by(*exprs: str) -> str:
@@ -176,107 +250,70 @@ def _group_by(*exprs: str) -> str:
     return ", ".join(e for e in exprs if e not in ("0", "''"))
 
 
+# --- the full rebuild ---------------------------------------------------------------------------
+
+
+def _combo_select(table: str, aggregates: dict[str, str]) -> str:
+    """(node_id, kind, period, category, *aggregates) for every combo over a base summary
+    table (alias `t`). On PostgreSQL one GROUPING SETS statement: it sorts the table once per
+    chain of nested sets (four sorts for the sixteen combos) instead of once per combo. SQLite
+    has no GROUPING SETS: there it is a UNION ALL of one GROUP BY per combo, the same rows."""
+    values = ", ".join(f"{expr} AS {name}" for name, expr in aggregates.items())
+    if not _pg():
+        parts = []
+        for combo in COMBOS:
+            node, period, category, cond = _key(*combo, "t")
+            kind = combo[1]
+            parts.append(
+                f"SELECT {node} AS node_id, '{kind}' AS kind, {period} AS period,"
+                f" {category} AS category, {values} FROM {table} t WHERE {cond}"
+                f" GROUP BY {_group_by(node, period, category)}"
+            )
+        return " UNION ALL ".join(parts)
+    args = ("center_id", "institute_id", "station_id", "month", "year", "category")
+    sets, cases, keep = [], {"node": [], "kind": [], "period": [], "category": []}, []
+    for level, kind, all_categories in COMBOS:
+        columns = (
+            *LEVEL_COLUMNS[level],
+            "month" if kind == "M" else "year",
+            *(() if all_categories else ("category",)),
+        )
+        # GROUPING(...) sets a bit for each argument the row is NOT grouped by.
+        mask = sum(1 << (len(args) - 1 - i) for i, a in enumerate(args) if a not in columns)
+        sets.append(f"({', '.join(columns)})")
+        node, period, category, cond = _key(level, kind, all_categories, "g")
+        cases["node"].append(f"WHEN {mask} THEN {node}")
+        cases["kind"].append(f"WHEN {mask} THEN '{kind}'")
+        cases["period"].append(f"WHEN {mask} THEN {period}")
+        cases["category"].append(f"WHEN {mask} THEN {category}")
+        keep.append(f"(g.grp = {mask} AND {cond})")
+    names = ", ".join(f"g.{name}" for name in aggregates)
+    return f"""
+        SELECT CASE g.grp {" ".join(cases["node"])} END AS node_id,
+               CASE g.grp {" ".join(cases["kind"])} END AS kind,
+               CASE g.grp {" ".join(cases["period"])} END AS period,
+               CASE g.grp {" ".join(cases["category"])} END AS category, {names}
+        FROM (SELECT {", ".join(f"t.{a} AS {a}" for a in args)},
+                     GROUPING({", ".join(f"t.{a}" for a in args)}) AS grp, {values}
+              FROM {table} t GROUP BY GROUPING SETS ({", ".join(sets)})) g
+        WHERE {" OR ".join(keep)}"""
+
+
+SUMS = {
+    "half_hours": "SUM(t.half_hours)",
+    "person_times": "SUM(t.person_times)",
+    "activities": "SUM(t.activities)",
+}
+
+
 def _derive_all(cursor) -> None:
-    """Every NodeStat row, grouped straight over the two base summaries (full rebuild)."""
-    _temp(
-        cursor,
-        "rollup_sums",
-        "SELECT node_id, kind, period, category, half_hours, person_times, activities"
-        f" FROM {NODE_STAT} WHERE 1 = 0",
-    )
+    """Every NodeStat row from the two base summaries (full rebuild)."""
+    _temp(cursor, "rollup_sums", _combo_select(FACT, SUMS))
     _temp(
         cursor,
         "rollup_vcount",
-        f"SELECT node_id, kind, period, category, volunteers FROM {NODE_STAT} WHERE 1 = 0",
+        _combo_select(PRESENCE, {"volunteers": "COUNT(DISTINCT t.volunteer_id)"}),
     )
-    for level in LEVELS:
-        for kind in ("M", "Y"):
-            for all_categories in (False, True):
-                key, cond = _level_key(level, "f")
-                period = "f.month" if kind == "M" else year_of("f.month")
-                cat = "''" if all_categories else "f.category"
-                cursor.execute(
-                    f"""INSERT INTO rollup_sums
-                    SELECT {key}, '{kind}', {period}, {cat}, SUM(f.half_hours),
-                           SUM(f.person_times), SUM(f.activities)
-                    FROM {FACT} f WHERE {cond}
-                    GROUP BY {_group_by(key, period, cat)}"""
-                )
-                key, cond = _level_key(level, "p")
-                period = "p.month" if kind == "M" else year_of("p.month")
-                cat = "''" if all_categories else "p.category"
-                # COUNT(DISTINCT) under a GROUP BY sorts once per level: ~3x faster here than
-                # a hashed SELECT DISTINCT subquery (measured at 1 M records).
-                cursor.execute(
-                    f"""INSERT INTO rollup_vcount
-                    SELECT {key}, '{kind}', {period}, {cat}, COUNT(DISTINCT p.volunteer_id)
-                    FROM {PRESENCE} p WHERE {cond}
-                    GROUP BY {_group_by(key, period, cat)}"""
-                )
-    _insert_node_stats(cursor)
-
-
-def _derive_targets(cursor) -> None:
-    """NodeStat rows listed in rollup_np (node, level, kind, period, period_end, category)."""
-    _temp(
-        cursor,
-        "rollup_sums",
-        "SELECT node_id, kind, period, category, half_hours, person_times, activities"
-        f" FROM {NODE_STAT} WHERE 1 = 0",
-    )
-    _temp(
-        cursor,
-        "rollup_vcount",
-        f"SELECT node_id, kind, period, category, volunteers FROM {NODE_STAT} WHERE 1 = 0",
-    )
-    # One pass over each (node, period) range: all its categories at once (GROUP BY category),
-    # then once more for all categories together — never one pass per category.
-    _temp(
-        cursor,
-        "rollup_np_ranges",
-        "SELECT DISTINCT node_id, lvl, kind, period, period_end FROM rollup_np",
-    )
-    for level in LEVELS:
-        for table, alias, target, aggregates in (
-            (
-                FACT,
-                "f",
-                "rollup_sums",
-                "SUM(f.half_hours) AS a, SUM(f.person_times) AS b, SUM(f.activities) AS c",
-            ),
-            (PRESENCE, "p", "rollup_vcount", "COUNT(DISTINCT p.volunteer_id) AS a"),
-        ):
-            values = "x.a, x.b, x.c" if target == "rollup_sums" else "x.a"
-            ranged = f"""FROM rollup_np_ranges np
-                JOIN {table} {alias} ON {_level_join(level, alias)}
-                     AND {alias}.month >= np.period AND {alias}.month < np.period_end
-                WHERE np.lvl = '{level}'"""
-            cursor.execute(
-                f"""INSERT INTO {target}
-                SELECT x.node_id, x.kind, x.period, x.category, {values}
-                FROM (SELECT np.node_id, np.kind, np.period, {alias}.category, {aggregates}
-                      {ranged}
-                      GROUP BY np.node_id, np.kind, np.period, {alias}.category) x
-                JOIN rollup_np t ON t.node_id = x.node_id AND t.kind = x.kind
-                     AND t.period = x.period AND t.category = x.category"""
-            )
-            cursor.execute(
-                f"""INSERT INTO {target}
-                SELECT x.node_id, x.kind, x.period, '', {values}
-                FROM (SELECT np.node_id, np.kind, np.period, {aggregates}
-                      {ranged}
-                      GROUP BY np.node_id, np.kind, np.period) x
-                JOIN rollup_np t ON t.node_id = x.node_id AND t.kind = x.kind
-                     AND t.period = x.period AND t.category = ''"""
-            )
-    cursor.execute(
-        f"""DELETE FROM {NODE_STAT} WHERE (node_id, kind, period, category) IN
-            (SELECT node_id, kind, period, category FROM rollup_np)"""
-    )
-    _insert_node_stats(cursor)
-
-
-def _insert_node_stats(cursor) -> None:
     cursor.execute(
         f"""INSERT INTO {NODE_STAT} ({STAT_COLS})
         SELECT s.node_id, s.kind, s.period, s.category, s.half_hours, s.person_times,
@@ -287,7 +324,256 @@ def _insert_node_stats(cursor) -> None:
     )
 
 
-# --- organizations, volunteers' totals, registry, stars, featured projects ---------------------
+@contextmanager
+def _bulk_load(cursor, tables: tuple[str, ...]) -> Iterator[None]:
+    """Empty the base summaries and load them without their indexes, then build the indexes
+    once (a sort each) — far cheaper than maintaining them row by row for millions of rows.
+    Only the rollup reads these tables, so their exclusive lock until commit blocks no page."""
+    if not _pg():
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")
+        yield
+        return
+    cursor.execute(f"TRUNCATE {', '.join(tables)}")
+    cursor.execute(
+        """SELECT c.relname, i.relname, pg_get_indexdef(i.oid), con.conname,
+                  pg_get_constraintdef(con.oid)
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+           JOIN pg_class c ON c.oid = x.indrelid
+           LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid
+           WHERE c.relname = ANY(%s) AND NOT x.indisprimary AND c.relkind = 'r'
+                 AND c.relnamespace = 'public'::regnamespace""",
+        [list(tables)],
+    )
+    definitions = cursor.fetchall()
+    for table, index, _indexdef, constraint, _condef in definitions:
+        if constraint:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
+        else:
+            cursor.execute(f'DROP INDEX "{index}"')
+    yield
+    with _step("indexes"):
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for table, _index, indexdef, constraint, condef in definitions:
+            if constraint:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {condef}')
+            else:
+                cursor.execute(indexdef)
+
+
+def _full_rebuild(cursor) -> None:
+    cursor.execute(f"DELETE FROM {NODE_STAT}")  # read by pages: plain MVCC delete, no lock
+    month, ledger = month_of("r.service_date"), f"{LEDGER} r"
+    with _bulk_load(cursor, (FACT, PRESENCE, VOLUNTEER_TOTAL)):
+        with _step("fact"):
+            cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select(ledger, month)}")
+        with _step("presence"):
+            cursor.execute(
+                f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(ledger, month)}"
+            )
+        if _pg():
+            # Statistics for the planner's choices below (the tables were empty a moment ago).
+            cursor.execute(f"ANALYZE {FACT}, {PRESENCE}")
+        # Counted before the indexes exist: the grouping sorts its input anyway.
+        with _step("node_stats"):
+            _derive_all(cursor)
+        with _step("volunteer_totals"):
+            # In key order: the primary key index (kept through the load) grows at its end.
+            cursor.execute(
+                f"""INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours)
+                SELECT volunteer_id, SUM(half_hours) FROM {PRESENCE} GROUP BY volunteer_id
+                ORDER BY volunteer_id"""
+            )
+            if _pg():
+                cursor.execute(f"ANALYZE {VOLUNTEER_TOTAL}")
+    with _step("organizations"):
+        _org_months(cursor, full=True)
+        _top_organizations(cursor, full=True)
+
+
+# --- the incremental run: deltas of the touched buckets -----------------------------------------
+
+
+def _incremental_batch(cursor) -> None:
+    in_touched = (
+        "(f.node_id, f.month, f.category) IN (SELECT node_id, month, category FROM rollup_touched)"
+    )
+    fact_cols = ", ".join(f"f.{c.strip()}" for c in FACT_COLS.split(","))
+    presence_cols = ", ".join(f"f.{c.strip()}" for c in PRESENCE_COLS.split(","))
+    with _step("old_buckets"):
+        _temp(cursor, "rollup_old_fact", f"SELECT {fact_cols} FROM {FACT} f WHERE {in_touched}")
+        _temp(
+            cursor,
+            "rollup_old_pres",
+            f"SELECT {presence_cols} FROM {PRESENCE} f WHERE {in_touched}",
+        )
+        for table in (FACT, PRESENCE):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE (node_id, month, category) IN"
+                " (SELECT node_id, month, category FROM rollup_touched)"
+            )
+    _temp(
+        cursor,
+        "rollup_cm",
+        f"SELECT DISTINCT center_id, month, {plus('month', 'month')} AS month_end"
+        " FROM rollup_touched",
+    )
+    ledger = _touched_ledger()
+    with _step("bucket_facts"):
+        cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select(ledger, 'cm.month')}")
+        cursor.execute(
+            f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(ledger, 'cm.month')}"
+        )
+        _temp(cursor, "rollup_new_fact", f"SELECT {fact_cols} FROM {FACT} f WHERE {in_touched}")
+        _temp(
+            cursor,
+            "rollup_new_pres",
+            f"SELECT {presence_cols} FROM {PRESENCE} f WHERE {in_touched}",
+        )
+    with _step("deltas"):
+        sums, volunteers = _sum_deltas(cursor), _volunteer_deltas(cursor)
+        _temp(cursor, "rollup_delta", f"{sums} UNION ALL {volunteers}")
+        _apply_deltas(cursor)
+    with _step("organizations"):
+        _temp(
+            cursor,
+            "rollup_orgs",
+            "SELECT DISTINCT organization_id, month FROM (SELECT organization_id, month"
+            " FROM rollup_old_fact UNION ALL SELECT organization_id, month FROM rollup_new_fact) o"
+            " WHERE organization_id <> 0",
+        )
+        _org_months(cursor, full=False)
+        _top_organizations(cursor, full=False)
+    with _step("volunteer_totals"):
+        _volunteer_total_deltas(cursor)
+
+
+def _apply_deltas(cursor) -> None:
+    # Keys whose figures did not move are skipped, unless they have no NodeStat row yet.
+    cursor.execute(
+        f"""INSERT INTO {NODE_STAT} ({STAT_COLS})
+        SELECT d.node_id, d.kind, d.period, d.category, SUM(d.half_hours),
+               SUM(d.person_times), SUM(d.volunteers), SUM(d.activities)
+        FROM rollup_delta d WHERE 1 = 1
+        GROUP BY d.node_id, d.kind, d.period, d.category
+        HAVING SUM(d.half_hours) <> 0 OR SUM(d.person_times) <> 0 OR SUM(d.volunteers) <> 0
+               OR SUM(d.activities) <> 0
+               OR NOT EXISTS (SELECT 1 FROM {NODE_STAT} n WHERE n.node_id = d.node_id
+                              AND n.kind = d.kind AND n.period = d.period
+                              AND n.category = d.category)
+        ON CONFLICT (node_id, kind, period, category) DO UPDATE SET
+            half_hours = {NODE_STAT}.half_hours + excluded.half_hours,
+            person_times = {NODE_STAT}.person_times + excluded.person_times,
+            volunteers = {NODE_STAT}.volunteers + excluded.volunteers,
+            activities = {NODE_STAT}.activities + excluded.activities"""
+    )
+
+
+def _sum_deltas(cursor) -> str:
+    """Hours, person-times and activities: new minus old fact rows of the touched buckets, for
+    every combo. A bucket whose figures did not change still yields a (zero) row, so a key seen
+    for the first time gets its NodeStat row, as the full rebuild would give it."""
+    _temp(
+        cursor,
+        "rollup_dfact",
+        """SELECT d.center_id, d.institute_id, d.station_id, d.month, d.year, d.category,
+                  SUM(d.half_hours) AS half_hours, SUM(d.person_times) AS person_times,
+                  SUM(d.activities) AS activities
+           FROM (SELECT center_id, institute_id, station_id, month, year, category,
+                        half_hours, person_times, activities FROM rollup_new_fact
+                 UNION ALL
+                 SELECT center_id, institute_id, station_id, month, year, category,
+                        -half_hours, -person_times, -activities FROM rollup_old_fact) d
+           GROUP BY d.center_id, d.institute_id, d.station_id, d.month, d.year, d.category""",
+    )
+    parts = []
+    for combo in COMBOS:
+        node, period, category, cond = _key(*combo, "d")
+        parts.append(
+            f"""SELECT {node} AS node_id, '{combo[1]}' AS kind, {period} AS period,
+                       {category} AS category, SUM(d.half_hours) AS half_hours,
+                       SUM(d.person_times) AS person_times, 0 AS volunteers,
+                       SUM(d.activities) AS activities
+                FROM rollup_dfact d WHERE {cond} GROUP BY {_group_by(node, period, category)}"""
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _volunteer_deltas(cursor) -> str:
+    """Distinct volunteers: +1 for a key a volunteer enters, −1 for one they leave.
+
+    Before = stay ∪ removed rows, after = stay ∪ added rows, where *stay* are the volunteer's
+    presence rows the batch did not add or remove. A (key, volunteer) pair changes only when
+    it is not covered by a stay row; then it moves by [covered by added] − [covered by removed].
+    """
+    key = "node_id, month, category, volunteer_id"
+    match = " AND ".join(f"o.{c} = n.{c}" for c in key.split(", "))
+    cols = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
+    _temp(
+        cursor,
+        "rollup_pchg",
+        f"""SELECT {cols}, 1 AS s FROM rollup_new_pres n
+            WHERE NOT EXISTS (SELECT 1 FROM rollup_old_pres o WHERE {match})
+            UNION ALL
+            SELECT {cols}, -1 AS s FROM rollup_old_pres o
+            WHERE NOT EXISTS (SELECT 1 FROM rollup_new_pres n WHERE {match})""",
+    )
+    stay_match = " AND ".join(f"a.{c} = p.{c}" for c in key.split(", "))
+    p_cols = ", ".join(f"p.{c}" for c in cols.split(", "))
+    _temp(
+        cursor,
+        "rollup_pstay",
+        f"""SELECT {p_cols} FROM {PRESENCE} p
+            WHERE p.volunteer_id IN (SELECT volunteer_id FROM rollup_pchg)
+              AND p.year IN (SELECT year FROM rollup_pchg)
+              AND NOT EXISTS (SELECT 1 FROM rollup_pchg a WHERE a.s = 1 AND {stay_match})""",
+    )
+    parts = []
+    for combo in COMBOS:
+        node, period, category, cond = _key(*combo, "a")
+        st_node, st_period, st_category, st_cond = _key(*combo, "st")
+        same_category = "" if combo[2] else f" AND {st_category} = m.c"
+        parts.append(
+            f"""SELECT m.k AS node_id, '{combo[1]}' AS kind, m.per AS period, m.c AS category,
+                       0 AS half_hours, 0 AS person_times, SUM(m.s) AS volunteers,
+                       0 AS activities
+                FROM (SELECT x.k, x.per, x.c, x.v, SUM(x.s) AS s
+                      FROM (SELECT DISTINCT {node} AS k, {period} AS per, {category} AS c,
+                                   a.volunteer_id AS v, a.s AS s
+                            FROM rollup_pchg a WHERE {cond}) x
+                      GROUP BY x.k, x.per, x.c, x.v HAVING SUM(x.s) <> 0) m
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM rollup_pstay st
+                    WHERE st.volunteer_id = m.v AND {st_cond} AND {st_node} = m.k
+                          AND {st_period} = m.per{same_category})
+                GROUP BY m.k, m.per, m.c"""
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _volunteer_total_deltas(cursor) -> None:
+    cursor.execute(
+        f"""INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours)
+        SELECT d.volunteer_id, SUM(d.half_hours)
+        FROM (SELECT volunteer_id, half_hours FROM rollup_new_pres
+              UNION ALL SELECT volunteer_id, -half_hours FROM rollup_old_pres) d
+        WHERE 1 = 1 GROUP BY d.volunteer_id
+        HAVING SUM(d.half_hours) <> 0
+               OR NOT EXISTS (SELECT 1 FROM {VOLUNTEER_TOTAL} t
+                              WHERE t.volunteer_id = d.volunteer_id)
+        ON CONFLICT (volunteer_id) DO UPDATE SET
+            half_hours = {VOLUNTEER_TOTAL}.half_hours + excluded.half_hours"""
+    )
+    # A volunteer with no presence left has no total (as after a full rebuild).
+    cursor.execute(
+        f"""DELETE FROM {VOLUNTEER_TOTAL}
+        WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pchg WHERE s = -1)
+          AND NOT EXISTS (SELECT 1 FROM {PRESENCE} p
+                          WHERE p.volunteer_id = {VOLUNTEER_TOTAL}.volunteer_id)"""
+    )
+
+
+# --- organizations, registry, stars, featured projects, results --------------------------------
 
 
 def _org_months(cursor, *, full: bool) -> None:
@@ -328,6 +614,12 @@ def _ancestors_union(source: str, value_cols: str) -> str:
         SELECT 0, {value_cols} FROM {source} s"""
 
 
+ORG_YEAR_COLS = (
+    "s.organization_id AS organization_id, s.year AS year, s.half_hours AS half_hours,"
+    " s.person_times AS person_times"
+)
+
+
 def _top_organizations(cursor, *, full: bool) -> None:
     years = year_of("m.month")
     if full:
@@ -340,7 +632,10 @@ def _top_organizations(cursor, *, full: bool) -> None:
         cursor.execute(
             "DELETE FROM dashboard_top_org WHERE year IN (SELECT year FROM rollup_years)"
         )
-        year_filter = f" AND {years} IN (SELECT year FROM rollup_years)"
+        year_filter = (
+            f" AND m.month >= (SELECT MIN(year) FROM rollup_years)"
+            f" AND {years} IN (SELECT year FROM rollup_years)"
+        )
     _temp(
         cursor,
         "rollup_org_year",
@@ -364,32 +659,6 @@ def _top_organizations(cursor, *, full: bool) -> None:
              ) r
         JOIN organizations_organization o ON o.id = r.organization_id
         WHERE r.rank <= 10"""
-    )
-
-
-ORG_YEAR_COLS = (
-    "s.organization_id AS organization_id, s.year AS year, s.half_hours AS half_hours,"
-    " s.person_times AS person_times"
-)
-
-
-def _volunteer_totals(cursor, *, full: bool) -> None:
-    if full:
-        cursor.execute("DELETE FROM dashboard_volunteer_total")
-        cursor.execute(
-            f"""INSERT INTO dashboard_volunteer_total (volunteer_id, half_hours)
-            SELECT volunteer_id, SUM(half_hours) FROM {PRESENCE} GROUP BY volunteer_id"""
-        )
-        return
-    cursor.execute(
-        "DELETE FROM dashboard_volunteer_total WHERE volunteer_id IN"
-        " (SELECT volunteer_id FROM rollup_vols)"
-    )
-    cursor.execute(
-        f"""INSERT INTO dashboard_volunteer_total (volunteer_id, half_hours)
-        SELECT p.volunteer_id, SUM(p.half_hours) FROM {PRESENCE} p
-        WHERE p.volunteer_id IN (SELECT volunteer_id FROM rollup_vols)
-        GROUP BY p.volunteer_id"""
     )
 
 
@@ -427,9 +696,9 @@ def _stars(cursor) -> None:
         cursor,
         "rollup_vstar",
         f"""SELECT c.volunteer_id AS volunteer_id, MAX(c.level) AS star FROM (
-                SELECT t.volunteer_id, s.level FROM dashboard_volunteer_total t
-                JOIN hours_starlevel s ON s.awarded_only = {false}
-                     AND s.min_half_hours <= t.half_hours
+                SELECT t.volunteer_id, s.level FROM hours_starlevel s
+                JOIN {VOLUNTEER_TOTAL} t ON t.half_hours >= s.min_half_hours
+                WHERE s.awarded_only = {false}
                 UNION ALL
                 SELECT n.volunteer_id, s.level FROM hours_starnomination n
                 JOIN hours_starawardbatch b ON b.id = n.batch_id
@@ -476,6 +745,12 @@ def _orders(cursor) -> None:
     rollup_orders(cursor)
 
 
+def _results(cursor) -> None:
+    from .results_rollup import rollup_results
+
+    rollup_results(cursor)
+
+
 # --- the run -----------------------------------------------------------------------------------
 
 
@@ -494,10 +769,7 @@ def _snapshot_touched(cursor, limit: int | None) -> int:
         f"""SELECT tb.node_id AS node_id, tb.month AS month, tb.category AS category,
                    tb.touched_at AS touched_at,
                    CASE n.level WHEN 'center' THEN n.id WHEN 'institute' THEN n.parent_id
-                        ELSE p.parent_id END AS center_id,
-                   CASE n.level WHEN 'center' THEN 0 WHEN 'institute' THEN n.id
-                        ELSE n.parent_id END AS institute_id,
-                   CASE n.level WHEN 'station' THEN n.id ELSE 0 END AS station_id
+                        ELSE p.parent_id END AS center_id
             FROM {TOUCHED} tb JOIN {NODES} n ON n.id = tb.node_id
             LEFT JOIN {NODES} p ON p.id = n.parent_id{limit_sql}""",
     )
@@ -514,146 +786,15 @@ def _consume_touched(cursor) -> None:
     )
 
 
-def _incremental_batch(cursor) -> None:
-    month_end = plus("month", "month")
-    _temp(
-        cursor,
-        "rollup_cm",
-        f"SELECT DISTINCT center_id, month, {month_end} AS month_end FROM rollup_touched",
-    )
-    in_touched = (
-        "(f.node_id, f.month, f.category) IN (SELECT node_id, month, category FROM rollup_touched)"
-    )
-    _temp(
-        cursor,
-        "rollup_orgs",
-        f"SELECT DISTINCT f.organization_id AS organization_id, f.month AS month FROM {FACT} f"
-        f" WHERE f.organization_id <> 0 AND {in_touched}",
-    )
-    _temp(
-        cursor,
-        "rollup_vols",
-        f"SELECT DISTINCT f.volunteer_id AS volunteer_id FROM {PRESENCE} f WHERE {in_touched}",
-    )
-    cursor.execute(
-        f"DELETE FROM {FACT} WHERE (node_id, month, category) IN"
-        " (SELECT node_id, month, category FROM rollup_touched)"
-    )
-    cursor.execute(
-        f"DELETE FROM {PRESENCE} WHERE (node_id, month, category) IN"
-        " (SELECT node_id, month, category FROM rollup_touched)"
-    )
-    # The ledger is reached through (center_id, service_date) ranges (its index, and the
-    # partition key of a ledger partitioned by month), then matched to the exact buckets.
-    join = f"""JOIN rollup_cm cm ON r.center_id = cm.center_id
-                   AND r.service_date >= cm.month AND r.service_date < cm.month_end
-               JOIN rollup_touched t ON t.node_id = {DEEPEST} AND t.month = cm.month
-                   AND t.category = r.category"""
-    cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select(join, 'cm.month')}")
-    cursor.execute(f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(join, 'cm.month')}")
-    cursor.execute(
-        f"INSERT INTO rollup_orgs SELECT DISTINCT f.organization_id, f.month FROM {FACT} f"
-        f" WHERE f.organization_id <> 0 AND {in_touched}"
-    )
-    cursor.execute(
-        f"INSERT INTO rollup_vols SELECT DISTINCT f.volunteer_id FROM {PRESENCE} f WHERE {in_touched}"
-    )
-
-    # The NodeStat rows to recompute: each touched bucket's node and ancestors, for its month
-    # and its year, for its category and for all categories.
-    branches = []
-    for level, node_col in (
-        ("s", "station_id"),
-        ("i", "institute_id"),
-        ("c", "center_id"),
-        ("x", "0"),
-    ):
-        cond = f"{node_col} <> 0" if level in ("s", "i") else "1 = 1"
-        for kind, period, end in (
-            ("M", "month", plus("month", "month")),
-            ("Y", year_of("month"), plus(year_of("month"), "year")),
-        ):
-            for cat in ("category", "''"):
-                branches.append(
-                    f"SELECT {node_col} AS node_id, '{level}' AS lvl, '{kind}' AS kind,"
-                    f" {period} AS period, {end} AS period_end, {cat} AS category"
-                    f" FROM rollup_touched WHERE {cond}"
-                )
-    _temp(cursor, "rollup_np", "SELECT DISTINCT * FROM (" + " UNION ALL ".join(branches) + ") b")
-    _derive_targets(cursor)
-    _org_months(cursor, full=False)
-    _top_organizations(cursor, full=False)
-    _volunteer_totals(cursor, full=False)
-
-
-@contextmanager
-def _bulk_load(cursor, tables: tuple[str, ...]) -> Iterator[None]:
-    """Empty the base summaries and load them without their indexes, then build the indexes
-    once (a sort each) — far cheaper than maintaining them row by row for millions of rows.
-    Only the rollup reads these tables, so their exclusive lock until commit blocks no page."""
-    if not _pg():
-        for table in tables:
-            cursor.execute(f"DELETE FROM {table}")
-        yield
-        return
-    cursor.execute(f"TRUNCATE {', '.join(tables)}")
-    cursor.execute(
-        """SELECT c.relname, i.relname, pg_get_indexdef(i.oid), con.conname,
-                  pg_get_constraintdef(con.oid)
-           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-           JOIN pg_class c ON c.oid = x.indrelid
-           LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid
-           WHERE c.relname = ANY(%s) AND NOT x.indisprimary AND c.relkind = 'r'
-                 AND c.relnamespace = 'public'::regnamespace""",
-        [list(tables)],
-    )
-    definitions = cursor.fetchall()
-    for table, index, _indexdef, constraint, _condef in definitions:
-        if constraint:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
-        else:
-            cursor.execute(f'DROP INDEX "{index}"')
-    yield
-    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    for table, _index, indexdef, constraint, condef in definitions:
-        if constraint:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {condef}')
-        else:
-            cursor.execute(indexdef)
-    cursor.execute(f"ANALYZE {', '.join(tables)}")
-
-
-def _full_rebuild(cursor) -> None:
-    cursor.execute(f"DELETE FROM {NODE_STAT}")  # read by pages: plain MVCC delete, no lock
-    month = month_of("r.service_date")
-    loaded = time.monotonic()
-    with _bulk_load(cursor, (FACT, PRESENCE)):
-        with _step("fact"):
-            cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select('', month)}")
-        with _step("presence"):
-            cursor.execute(
-                f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select('', month)}"
-            )
-    _steps["indexes"] = (
-        int((time.monotonic() - loaded) * 1000) - _steps["fact"] - _steps["presence"]
-    )
-    with _step("node_stats"):
-        _derive_all(cursor)
-    with _step("organizations"):
-        _org_months(cursor, full=True)
-        _top_organizations(cursor, full=True)
-    with _step("volunteer_totals"):
-        _volunteer_totals(cursor, full=True)
-
-
 def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
     with _step("registry"):
         _registry(cursor)
     with _step("stars"):
         _stars(cursor)
-    with _step("featured_and_orders"):
+    with _step("featured_orders_results"):
         _featured(cursor)
         _orders(cursor)
+        _results(cursor)
     now = timezone.now()
     state, _ = RollupState.objects.get_or_create(pk=1)
     state.last_run_at = now
@@ -662,6 +803,7 @@ def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
     state.last_duration_ms = int((time.monotonic() - started) * 1000)
     if kind == "full":
         state.full_done_at = now
+        state.needs_full = False
     state.save()
     transaction.on_commit(bump_cache_version)
 
@@ -680,11 +822,27 @@ def cache_version() -> int:
     return int(version)
 
 
+def _needs_full() -> bool:
+    """The state asks for a rebuild, or the base summaries were lost while the node statistics
+    were not: on PostgreSQL the base summaries are UNLOGGED (derived data, no WAL to write),
+    and crash recovery empties unlogged tables — deltas applied to the surviving NodeStat rows
+    would then be wrong, so the run rebuilds instead."""
+    if RollupState.objects.filter(pk=1, needs_full=True).exists():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {NODE_STAT}) AND NOT EXISTS (SELECT 1 FROM {FACT})"
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupResult:
     """Bring the summary tables up to date. Returns what was done (`skipped` when another run
     holds the lock). Idempotent: a second run right after finds nothing touched and changes no
-    figure (a full rebuild recomputes the same rows)."""
+    figure (a full rebuild recomputes the same rows). An incremental run turns into a full one
+    when the state says the summaries must be rebuilt (after a schema change)."""
     started = time.monotonic()
+    full = full or _needs_full()
     kind = "full" if full else "incremental"
     buckets = batches = 0
     _steps.clear()
@@ -694,14 +852,13 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
                 log.info("rollup %s skipped: another run holds the lock", kind)
                 return RollupResult(kind, buckets, batches, 0, skipped=True)
             if _pg():
-                # The aggregations are hash-based; give this transaction room to avoid spilling.
-                cursor.execute("SET LOCAL work_mem = '128MB'")
+                # The aggregations are hash- and sort-based; room to avoid spilling to disk.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
             n = _snapshot_touched(cursor, None if full else batch_size)
             if full:
                 _full_rebuild(cursor)
             elif n:
-                with _step("buckets"):
-                    _incremental_batch(cursor)
+                _incremental_batch(cursor)
             _consume_touched(cursor)
             buckets += n
             batches += 1

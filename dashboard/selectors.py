@@ -1,5 +1,5 @@
 """What the dashboard pages, exports, the JSON API and the node panel read: summary tables only,
-a fixed number of queries whatever the size of the ledger, cached until the next rollup.
+a fixed number of queries (twelve) whatever the size of the ledger, cached until the next rollup.
 
 `dashboard_data(node, filters)` returns plain data (lists, dicts, ints, strings) — the same
 structure renders the page, fills the CSV/XLSX export and is published as JSON."""
@@ -26,6 +26,8 @@ from .models import (
     NodeRegistry,
     NodeStat,
     OrderStat,
+    OutputStat,
+    ResultStat,
     RollupState,
     StarCount,
     TopOrganization,
@@ -106,7 +108,15 @@ def parse_filters(params: Any, *, today: date | None = None) -> tuple[Filters, l
     return Filters(kind=kind, period=period, category=category), errors
 
 
-SORT_KEYS = ("name", "hours", "person_times", "volunteers", "activities", "registered")
+SORT_KEYS = (
+    "name",
+    "hours",
+    "person_times",
+    "volunteers",
+    "activities",
+    "people_served",
+    "registered",
+)
 
 
 def _hours(half_hours: int) -> str:
@@ -178,16 +188,30 @@ def _compute(node: Any, filters: Filters, *, sort: str, today: date) -> dict[str
         trend.append(
             {"month": f"{month:%Y-%m}", **_figures(by_key.get(("M", month, filters.category)))}
         )
-    breakdown = []
-    for code, label in categories.items():
-        r = by_key.get((filters.kind, filters.period, code))
-        if r is not None:
-            breakdown.append({"category": code, "label": str(label), **_figures(r)})
-    breakdown.sort(key=lambda b: -b["half_hours"])
-
     # 2-4: the child nodes, their figures and their registrations.
     children = children_of(node)
     child_ids = [c.id for c in children]
+    # 5: people served (服务对象人次) of the node (each category and all) and of its children.
+    served = {
+        (r.node_id, r.category): r.people_served
+        for r in ResultStat.objects.filter(
+            node_id__in=[node.id, *child_ids], kind=filters.kind, period=filters.period
+        )
+    }
+    breakdown = []
+    for code, label in categories.items():
+        r = by_key.get((filters.kind, filters.period, code))
+        if r is not None or (node.id, code) in served:
+            breakdown.append(
+                {
+                    "category": code,
+                    "label": str(label),
+                    **_figures(r),
+                    "people_served": served.get((node.id, code), 0),
+                }
+            )
+    breakdown.sort(key=lambda b: (-b["half_hours"], -b["people_served"]))
+
     child_stats = (
         {
             r.node_id: r
@@ -213,6 +237,7 @@ def _compute(node: Any, filters: Filters, *, sort: str, today: date) -> dict[str
                 "name": child.name,
                 "registered": reg.volunteers if reg else 0,
                 **_figures(child_stats.get(child.id)),
+                "people_served": served.get((child.id, filters.category), 0),
             }
         )
     reverse = sort.startswith("-")
@@ -220,7 +245,15 @@ def _compute(node: Any, filters: Filters, *, sort: str, today: date) -> dict[str
     sort_field = "half_hours" if field == "hours" else field
     table.sort(key=lambda t: (t[sort_field], t["code"]), reverse=reverse)
 
-    # 5-6: star levels (the level names from the ledger's small StarLevel table).
+    # 6: service output (咨询人次, 接听热线…) of the node in the period, largest first.
+    outputs = [
+        {"name": o.name, "unit": o.unit, "value": o.value}
+        for o in OutputStat.objects.filter(
+            node_id=node.id, kind=filters.kind, period=filters.period
+        ).order_by("-value", "name")[:20]
+    ]
+
+    # 7-8: star levels (the level names from the ledger's small StarLevel table).
     from hours.models import StarLevel
 
     star_names = {lv.level: lv.name for lv in StarLevel.objects.all()}
@@ -230,7 +263,7 @@ def _compute(node: Any, filters: Filters, *, sort: str, today: date) -> dict[str
         for level, name in sorted(star_names.items())
     ]
 
-    # 7-9: top organizations, gold and demonstration projects, service orders.
+    # 9-11: top organizations, gold and demonstration projects, service orders.
     top_orgs = [
         {
             "name": t.name,
@@ -260,7 +293,7 @@ def _compute(node: Any, filters: Filters, *, sort: str, today: date) -> dict[str
     )
     orders = _order_summary(order_rows)
 
-    # 10: when the figures were last brought up to date.
+    # 12: when the figures were last brought up to date.
     state = RollupState.objects.filter(pk=1).first()
     reg = registry_rows.get(node.id)
     return {
@@ -278,6 +311,7 @@ def _compute(node: Any, filters: Filters, *, sort: str, today: date) -> dict[str
             "projects": reg.projects if reg else 0,
             **_figures(selected),
             "activities_this_month": month_row.activities if month_row else 0,
+            "people_served": served.get((node.id, filters.category), 0),
             "orders": orders["placed"],
             "satisfaction": orders["satisfaction"],
         },
@@ -290,6 +324,7 @@ def _compute(node: Any, filters: Filters, *, sort: str, today: date) -> dict[str
         "top_organizations": top_orgs,
         "featured_projects": featured,
         "orders": orders,
+        "outputs": outputs,
     }
 
 
@@ -353,6 +388,7 @@ TABLE_COLUMNS = [
     ("person_times", gettext_noop("服务人次")),
     ("volunteers", gettext_noop("服务志愿者")),
     ("activities", gettext_noop("活动数")),
+    ("people_served", gettext_noop("服务对象人次")),
     ("registered", gettext_noop("注册志愿者")),
 ]
 CATEGORY_COLUMNS = [
@@ -362,6 +398,7 @@ CATEGORY_COLUMNS = [
     ("person_times", gettext_noop("服务人次")),
     ("volunteers", gettext_noop("服务志愿者")),
     ("activities", gettext_noop("活动数")),
+    ("people_served", gettext_noop("服务对象人次")),
 ]
 
 

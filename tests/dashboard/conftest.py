@@ -16,7 +16,9 @@ from dashboard.models import (
     NodeRegistry,
     NodeStat,
     OrganizationMonth,
+    OutputStat,
     Presence,
+    ResultStat,
     StarCount,
     TopOrganization,
     VolunteerTotal,
@@ -196,6 +198,8 @@ def snapshot() -> dict[str, set]:
             VolunteerTotal,
             NodeRegistry,
             StarCount,
+            ResultStat,
+            OutputStat,
         )
     }
 
