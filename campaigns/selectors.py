@@ -213,7 +213,7 @@ def export_rows(data: CampaignData) -> tuple[list[str], list[list[Any]]]:
 def search_sites(*, path: str = "", text: str = "", kind: str = "", rating: str = "") -> Any:
     qs = ServiceSite.objects.filter(
         node_path__startswith=path, project__status__in=("recruiting", "in_progress", "finished")
-    ).select_related("project__node")
+    ).select_related("node")
     if text:
         qs = qs.filter(
             Q(name__icontains=text) | Q(address__icontains=text) | Q(services__icontains=text)

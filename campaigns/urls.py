@@ -8,6 +8,7 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="list"),
     path("campaigns/new/", views.campaign_create, name="create"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="detail"),
+    path("campaigns/<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("campaigns/<int:pk>/export.<str:fmt>", views.campaign_export, name="export"),
     path("campaigns/<int:pk>/manage/", views.campaign_manage, name="manage"),
     path("campaigns/<int:pk>/enrol/", views.campaign_enrol, name="enrol"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("sites/", views.site_list, name="site_list"),
     path("sites/new/", views.site_create, name="site_create"),
     path("sites/<int:pk>/", views.site_detail, name="site_detail"),
+    path("sites/<int:pk>/edit/", views.site_edit, name="site_edit"),
     path("sites/<int:pk>/rate/", views.site_rate, name="site_rate"),
     path("me/benefits/", views.my_benefits, name="my_benefits"),
 ]

@@ -15,21 +15,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.access import federation_admin_required, is_federation_admin
 from core.pagination import paginate
-from projects.access import can_manage_project, get_activity_for_manager, get_shift_for_manager
+from projects.access import get_activity_for_manager, get_shift_for_manager
 from projects.models import Shift
 
 from . import access, services
 from .forms import (
     BenefitForm,
+    CampaignEditForm,
     CampaignForm,
     CounterForm,
     DecideForm,
     EnrolForm,
     RateForm,
     ResultForm,
+    SiteEditForm,
     SiteForm,
     SiteSearchForm,
     add_service_errors,
+    campaign_owner_for,
 )
 from .models import Benefit, Campaign, Enrolment, OutputCounter, ServiceResult
 from .selectors import benefits_for, campaign_data, export_rows, search_sites
@@ -89,7 +92,7 @@ def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def campaign_create(request: HttpRequest) -> HttpResponse:
     if not access.can_create_campaign(request.user):
         raise PermissionDenied
-    form = CampaignForm(request.POST or None, user=request.user)
+    form = CampaignForm(request.POST or None, owner_node=campaign_owner_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(actor=request.user, **form.cleaned_data)
@@ -100,6 +103,39 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             return redirect("campaigns:detail", pk=campaign.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "campaigns/create.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = access.get_campaign_for_owner(request.user, pk)
+    form = CampaignEditForm(
+        request.POST or None,
+        initial=CampaignEditForm.initial_for(campaign),
+        owner_node=campaign.owner_node,
+        covered=campaign.covered_nodes.all(),
+    )
+    needs_confirm = False
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        confirm = data.pop("confirm_period")
+        try:
+            services.campaign_update(
+                actor=request.user, campaign=campaign, confirm_period=confirm, **data
+            )
+        except ValidationError as exc:
+            needs_confirm = getattr(exc, "code", None) == "period_drops_figures"
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("主题活动已保存。统计数据将在下次汇总时按新的设置更新。"))
+            return redirect("campaigns:detail", pk=campaign.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "campaigns/edit.html",
+        {"campaign": campaign, "form": form, "needs_confirm": needs_confirm},
+        status=status,
+    )
 
 
 @login_required
@@ -211,7 +247,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "site": site,
             "shifts": shifts,
             "can_rate": is_federation_admin(request.user),
-            "can_manage": can_manage_project(request.user, site.project),
+            "can_manage": access.can_edit_site(request.user, site),
             "rate_form": RateForm(initial={"rating": site.rating}),
         },
     )
@@ -231,6 +267,23 @@ def site_create(request: HttpRequest) -> HttpResponse:
             return redirect("campaigns:site_detail", pk=site.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "campaigns/site_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    site = access.get_site_for_manager(request.user, pk)
+    form = SiteEditForm(request.POST or None, site=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.site_update(actor=request.user, site=site, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("站点信息已保存。"))
+            return redirect("campaigns:site_detail", pk=site.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "campaigns/site_edit.html", {"site": site, "form": form}, status=status)
 
 
 @federation_admin_required
