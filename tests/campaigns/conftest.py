@@ -13,6 +13,9 @@ from campaigns import services
 from tests.factories import OrganizationFactory, UserFactory, VolunteerFactory, make_org_admin
 from tests.hours.conftest import make_activity, make_project, sign_up
 
+# The orders fixtures (an organization that served an order, staff around it), for order results.
+from tests.orders.conftest import advance, people, place  # noqa: F401
+
 
 @pytest.fixture
 def cw(tree):

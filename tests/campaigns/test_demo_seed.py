@@ -76,6 +76,7 @@ def test_the_campaigns_demo_is_seeded_once_and_rolled_up(tree, client):
     assert totals.people_served == 86
     body = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
     assert "建外街道学雷锋便民服务" in body and "便民维修（件）" in body
-    assert "朝阳区图书馆建外分馆学雷锋志愿服务站" in client.get(
-        reverse("stations:node", args=["110105001"])
-    ).content.decode()
+    assert (
+        "朝阳区图书馆建外分馆学雷锋志愿服务站"
+        in client.get(reverse("stations:node", args=["110105001"])).content.decode()
+    )
