@@ -14,6 +14,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/enrol/", views.campaign_enrol, name="enrol"),
     path("campaigns/enrolments/<int:pk>/decide/", views.enrolment_decide, name="decide"),
     path("campaigns/projects/<int:pk>/counters/", views.project_counters, name="counters"),
+    path("campaigns/results/", views.results_desk, name="results_desk"),
     path("campaigns/results/activity/<int:pk>/", views.activity_results, name="activity_results"),
     path("campaigns/results/shift/<int:pk>/", views.shift_results, name="shift_results"),
     path("campaigns/results/order/<int:pk>/", views.order_results, name="order_results"),

@@ -18,7 +18,7 @@ from core.pagination import paginate
 from projects.access import get_activity_for_manager, get_shift_for_manager
 from projects.models import Shift
 
-from . import access, services
+from . import access, selectors, services
 from .forms import (
     BenefitForm,
     CampaignEditForm,
@@ -300,6 +300,22 @@ def site_rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- people served and output ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def results_desk(request: HttpRequest) -> HttpResponse:
+    """服务成效填报: what ended lately and whose people served this user may report."""
+    rows = selectors.results_desk(request.user)
+    return render(
+        request,
+        "campaigns/results_desk.html",
+        {
+            "page": paginate(request, rows, 30),  # type: ignore[arg-type]
+            "days": selectors.DESK_DAYS,
+            "missing": sum(1 for r in rows if r.people_served is None),
+        },
+    )
 
 
 @login_required

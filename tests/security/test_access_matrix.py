@@ -589,6 +589,7 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"pk": w.extra["activity"].pk},
     ),
     Row("campaigns:shift_results", signed_in(404), kwargs={"pk": 999999}, note="no such shift"),
+    Row("campaigns:results_desk", signed_in(200), note="each user's own slots and orders"),
     Row(
         "campaigns:order_results",
         signed_in(404),
