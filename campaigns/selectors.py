@@ -78,7 +78,7 @@ def _apply(figures: Figures, kind: str, n: int) -> None:
         setattr(figures, KINDS[kind], n)
 
 
-def campaign_data(campaign: Campaign, *, project_limit: int = 50) -> CampaignData:
+def campaign_data(campaign: Campaign, *, project_limit: int | None = 50) -> CampaignData:
     """Everything the public page and the export show, in six queries whatever the size."""
     days = CampaignDayStat.objects.filter(campaign_id=campaign.pk)
     by_center = {
@@ -129,11 +129,12 @@ def campaign_data(campaign: Campaign, *, project_limit: int = 50) -> CampaignDat
         .order_by("name", "unit")
         .values("name", "unit", "value")
     )
-    projects = list(
+    approved = (
         Enrolment.objects.filter(campaign=campaign, status=Enrolment.Status.APPROVED)
         .select_related("project__node")
-        .order_by("project__node_path", "project__title")[:project_limit]
+        .order_by("project__node_path", "project__title")
     )
+    projects = list(approved if project_limit is None else approved[:project_limit])
     return CampaignData(
         campaign=campaign,
         totals=totals,
@@ -215,6 +216,34 @@ def export_rows(data: CampaignData) -> tuple[list[str], list[list[Any]]]:
         ]
     )
     return headers, rows
+
+
+def export_sheets(data: CampaignData) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The workbook export: the district table, the trend, the output counters and the approved
+    projects, one sheet each (title, headers, rows). Pass `campaign_data(campaign,
+    project_limit=None)` so that every approved project is listed."""
+    headers, rows = export_rows(data)
+    trend = [
+        [bar.starts_on.isoformat(), str(bar.hours), bar.person_times, bar.people_served]
+        for bar in data.trend
+    ]
+    outputs = [[o["name"], o["unit"], o["value"]] for o in data.outputs]
+    projects = [[p.title, p.node.name] for p in data.projects]
+    return [
+        ("分区统计", headers, rows),
+        (
+            "每日趋势" if data.trend_grain == "day" else "每周趋势",
+            [
+                "日期" if data.trend_grain == "day" else "周起始日",
+                "服务时长（小时）",
+                "服务人次",
+                "服务对象人次",
+            ],
+            trend,
+        ),
+        ("服务成效", ["指标", "单位", "数量"], outputs),
+        ("参与项目", ["项目", "服务阵地"], projects),
+    ]
 
 
 def search_sites(*, path: str = "", text: str = "", kind: str = "", rating: str = "") -> Any:

@@ -35,7 +35,7 @@ from .forms import (
     campaign_owner_for,
 )
 from .models import Benefit, Campaign, Enrolment, OutputCounter, ServiceResult
-from .selectors import benefits_for, campaign_data, export_rows, search_sites
+from .selectors import benefits_for, campaign_data, export_rows, export_sheets, search_sites
 
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -77,11 +77,16 @@ def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404
     campaign = access.get_campaign(pk)
-    headers, rows = export_rows(campaign_data(campaign, project_limit=0))
-    dataset = tablib.Dataset(*rows, headers=headers, title="主题活动统计")
-    content = dataset.export(fmt)
-    if fmt == "csv":
-        content = "\ufeff" + content  # a BOM so Excel reads the Chinese as UTF-8
+    if fmt == "csv":  # one table: the districts and the total
+        headers, rows = export_rows(campaign_data(campaign, project_limit=0))
+        dataset = tablib.Dataset(*rows, headers=headers, title="主题活动统计")
+        content = "\ufeff" + dataset.export("csv")  # a BOM so Excel reads the Chinese as UTF-8
+    else:  # a workbook: districts, trend, output and projects
+        sheets = export_sheets(campaign_data(campaign, project_limit=None))
+        book = tablib.Databook(
+            [tablib.Dataset(*rows, headers=headers, title=title) for title, headers, rows in sheets]
+        )
+        content = book.export(fmt)
     response = HttpResponse(content, content_type=EXPORT_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.{fmt}"'
     return response
