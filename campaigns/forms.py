@@ -30,7 +30,12 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 class DateInput(forms.DateInput):
+    """`<input type="date">` takes ISO dates only, whatever the locale's display format."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs=attrs, format=format or "%Y-%m-%d")
 
 
 class CampaignForm(forms.Form):

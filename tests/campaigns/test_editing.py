@@ -57,7 +57,10 @@ def test_the_owner_edits_name_description_and_a_longer_period(cw, client):
     run_campaign_rollup()
     client.force_login(cw.center_staff)
     url = reverse("campaigns:edit", args=[cw.campaign.pk])
-    assert client.get(url).status_code == 200
+    form = client.get(url).content.decode()
+    # Date inputs take ISO dates, whatever the locale's display format.
+    assert f'value="{cw.campaign.starts_on.isoformat()}"' in form
+    assert f'value="{cw.tree.jianwai.code}"' in form and "checked" in form
     response = client.post(
         url,
         _post_data(
