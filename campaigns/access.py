@@ -67,11 +67,31 @@ def get_enrolment_for_owner(user: Any, pk: int) -> Enrolment:
 
 def get_site(pk: int) -> ServiceSite:
     site = (
-        ServiceSite.objects.select_related("project__node", "project__organization")
+        ServiceSite.objects.select_related("node", "project__node", "project__organization")
         .filter(pk=pk, project__status__in=Project.PUBLIC_STATUSES)
         .first()
     )
     if site is None:
+        raise Http404
+    return site
+
+
+def can_edit_site(user: Any, site: ServiceSite) -> bool:
+    """The duty project's managers (its organization's admins, or for a station project the
+    staff of the publishing node and above)."""
+    return can_manage_project(user, site.project)
+
+
+def get_site_for_manager(user: Any, pk: int) -> ServiceSite:
+    """A site for its project's managers, whatever the project's state; 404 for anyone else."""
+    site = (
+        ServiceSite.objects.select_related(
+            "node", "project__node", "project__organization", "project__publisher_node"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if site is None or not can_edit_site(user, site):
         raise Http404
     return site
 

@@ -14,9 +14,10 @@ from civilization_stations.models import PracticeNode
 from core.access import is_federation_admin
 from hours.models import StarLevel
 from projects.access import managed_projects
+from projects.forms import NodeChoiceField
 from projects.models import Project
 
-from .models import Benefit, OutputCounter, ServiceSite
+from .models import Benefit, Campaign, OutputCounter, ServiceSite
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -29,7 +30,12 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 class DateInput(forms.DateInput):
+    """`<input type="date">` takes ISO dates only, whatever the locale's display format."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs=attrs, format=format or "%Y-%m-%d")
 
 
 class CampaignForm(forms.Form):
@@ -39,6 +45,7 @@ class CampaignForm(forms.Form):
     covered_nodes = forms.ModelMultipleChoiceField(
         label=_("覆盖范围"),
         queryset=PracticeNode.objects.none(),
+        to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
         help_text=_("覆盖阵地及其下属阵地的项目可以报名。"),
     )
@@ -46,17 +53,47 @@ class CampaignForm(forms.Form):
         label=_("活动简介"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, owner_node: PracticeNode | None, covered: Any = None, **kwargs: Any
+    ) -> None:
+        """`owner_node`: None for a federation campaign (it covers districts), else the owning
+        center (it covers itself or some of its streets). `covered`: the nodes a campaign being
+        edited already covers, offered even when the list above would not show them."""
         super().__init__(*args, **kwargs)
-        if is_federation_admin(user):
-            qs = PracticeNode.objects.centers()
+        if owner_node is None:
+            choices = Q(level=PracticeNode.Level.CENTER)
         else:
-            node = user.staff_node
-            # A center's staff cover their center or some of its streets.
-            qs = PracticeNode.objects.filter(
-                Q(pk=node.pk) | Q(path__startswith=node.path, level="institute")
+            choices = Q(pk=owner_node.pk) | Q(
+                path__startswith=owner_node.path, level=PracticeNode.Level.INSTITUTE
             )
-        self.fields["covered_nodes"].queryset = qs.order_by("path")
+        if covered is not None:
+            choices |= Q(pk__in=covered.values("pk"))
+        self.fields["covered_nodes"].queryset = PracticeNode.objects.filter(choices).order_by(
+            "path"
+        )
+
+
+def campaign_owner_for(user: Any) -> PracticeNode | None:
+    """Who will own a campaign this user creates: the federation (None) or their center."""
+    return None if is_federation_admin(user) else user.staff_node
+
+
+class CampaignEditForm(CampaignForm):
+    confirm_period = forms.BooleanField(
+        label=_("确认调整期间"),
+        required=False,
+        help_text=_("新的期间之外已计入的服务记录和服务成效将不再计入本主题活动。"),
+    )
+
+    @classmethod
+    def initial_for(cls, campaign: Campaign) -> dict[str, Any]:
+        return {
+            "name": campaign.name,
+            "starts_on": campaign.starts_on,
+            "ends_on": campaign.ends_on,
+            "covered_nodes": list(campaign.covered_nodes.values_list("code", flat=True)),
+            "description": campaign.description,
+        }
 
 
 class EnrolForm(forms.Form):
@@ -94,6 +131,37 @@ class SiteForm(forms.Form):
             managed_projects(user)
             .filter(kind=Project.Kind.LARGE_EVENT, service_site__isnull=True)
             .order_by("title")
+        )
+
+
+class SiteEditForm(forms.Form):
+    name = forms.CharField(label=_("站点名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("站点类型"), choices=ServiceSite.Kind.choices)
+    node = NodeChoiceField(
+        label=_("所在阵地"),
+        queryset=PracticeNode.objects.none(),
+        to_field_name="code",
+        help_text=_("值守项目的服务阵地或其下属阵地；站点会列在该阵地的页面上。"),
+    )
+    address = forms.CharField(label=_("地址"), max_length=200)
+    opening_hours = forms.CharField(label=_("开放时间"), max_length=200)
+    services = forms.CharField(label=_("服务内容"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, site: ServiceSite, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": site.name,
+                "kind": site.kind,
+                "node": site.node.code,
+                "address": site.address,
+                "opening_hours": site.opening_hours,
+                "services": site.services,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["node"].queryset = PracticeNode.objects.subtree_of(site.project.node).order_by(
+            "path"
         )
 
 

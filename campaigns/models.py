@@ -147,7 +147,15 @@ class ServiceSite(models.Model):
         on_delete=models.PROTECT,
         related_name="service_site",
     )
-    # Copy of project.node_path: sites under a node are one prefix scan.
+    # Where the site is: the project's node or one below it (a library on one street may be
+    # served by a district-wide project). Its path is copied so sites under a node are one
+    # prefix scan.
+    node = models.ForeignKey(
+        "civilization_stations.PracticeNode",
+        verbose_name=_("所在阵地"),
+        on_delete=models.PROTECT,
+        related_name="service_sites",
+    )
     node_path = models.CharField(_("阵地路径"), max_length=64, editable=False)
     address = models.CharField(_("地址"), max_length=200)
     opening_hours = models.CharField(_("开放时间"), max_length=200)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
 
+from civilization_stations.access import scope_path
 from civilization_stations.models import PracticeNode
 from core.hours import from_half_hours
 from hours.selectors import star_status
+from organizations.models import Organization
+from projects.access import managed_projects
+from projects.models import Activity, Shift
 
 from .models import (
     Benefit,
@@ -20,6 +26,7 @@ from .models import (
     CampaignMember,
     CampaignOutputStat,
     Enrolment,
+    ServiceResult,
     ServiceSite,
 )
 
@@ -71,7 +78,7 @@ def _apply(figures: Figures, kind: str, n: int) -> None:
         setattr(figures, KINDS[kind], n)
 
 
-def campaign_data(campaign: Campaign, *, project_limit: int = 50) -> CampaignData:
+def campaign_data(campaign: Campaign, *, project_limit: int | None = 50) -> CampaignData:
     """Everything the public page and the export show, in six queries whatever the size."""
     days = CampaignDayStat.objects.filter(campaign_id=campaign.pk)
     by_center = {
@@ -122,11 +129,12 @@ def campaign_data(campaign: Campaign, *, project_limit: int = 50) -> CampaignDat
         .order_by("name", "unit")
         .values("name", "unit", "value")
     )
-    projects = list(
+    approved = (
         Enrolment.objects.filter(campaign=campaign, status=Enrolment.Status.APPROVED)
         .select_related("project__node")
-        .order_by("project__node_path", "project__title")[:project_limit]
+        .order_by("project__node_path", "project__title")
     )
+    projects = list(approved if project_limit is None else approved[:project_limit])
     return CampaignData(
         campaign=campaign,
         totals=totals,
@@ -210,10 +218,38 @@ def export_rows(data: CampaignData) -> tuple[list[str], list[list[Any]]]:
     return headers, rows
 
 
+def export_sheets(data: CampaignData) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The workbook export: the district table, the trend, the output counters and the approved
+    projects, one sheet each (title, headers, rows). Pass `campaign_data(campaign,
+    project_limit=None)` so that every approved project is listed."""
+    headers, rows = export_rows(data)
+    trend = [
+        [bar.starts_on.isoformat(), str(bar.hours), bar.person_times, bar.people_served]
+        for bar in data.trend
+    ]
+    outputs = [[o["name"], o["unit"], o["value"]] for o in data.outputs]
+    projects = [[p.title, p.node.name] for p in data.projects]
+    return [
+        ("分区统计", headers, rows),
+        (
+            "每日趋势" if data.trend_grain == "day" else "每周趋势",
+            [
+                "日期" if data.trend_grain == "day" else "周起始日",
+                "服务时长（小时）",
+                "服务人次",
+                "服务对象人次",
+            ],
+            trend,
+        ),
+        ("服务成效", ["指标", "单位", "数量"], outputs),
+        ("参与项目", ["项目", "服务阵地"], projects),
+    ]
+
+
 def search_sites(*, path: str = "", text: str = "", kind: str = "", rating: str = "") -> Any:
     qs = ServiceSite.objects.filter(
         node_path__startswith=path, project__status__in=("recruiting", "in_progress", "finished")
-    ).select_related("project__node")
+    ).select_related("node")
     if text:
         qs = qs.filter(
             Q(name__icontains=text) | Q(address__icontains=text) | Q(services__icontains=text)
@@ -242,3 +278,99 @@ def benefits_for(volunteer: Any) -> BenefitsView:
         qualified=[b for b in benefits if b.min_level.level <= level],
         locked=[b for b in benefits if b.min_level.level > level],
     )
+
+
+# --- the results desk: what a recorder may report people served for ----------------------------
+
+DESK_DAYS = 30
+DESK_LIMIT = 300  # per kind; a desk is a to-do list of the last weeks, not an archive
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    kind: str  # "activity", "shift" or "order"
+    title: str
+    project_title: str
+    ended_at: datetime
+    url: str
+    people_served: int | None  # None: not reported yet
+
+
+def results_desk(user: Any, *, now: datetime | None = None) -> list[DeskRow]:
+    """Activities, duty shifts and service orders that ended in the last `DESK_DAYS` days and
+    whose people served this user may report (the slot's project managers; the organization
+    that handled an order, or the staff above an order a volunteer took alone), newest first.
+    Four queries."""
+    now = now or timezone.now()
+    since = now - timedelta(days=DESK_DAYS)
+    projects = managed_projects(user).values("pk")
+    rows: list[DeskRow] = []
+    activities = (
+        Activity.objects.filter(project__in=projects, ends_at__gt=since, ends_at__lte=now)
+        .select_related("project", "service_result")
+        .order_by("-ends_at")[:DESK_LIMIT]
+    )
+    for a in activities:
+        result = getattr(a, "service_result", None)
+        rows.append(
+            DeskRow(
+                kind="activity",
+                title=a.title,
+                project_title=a.project.title,
+                ended_at=a.ends_at,
+                url=reverse("campaigns:activity_results", args=[a.pk]),
+                people_served=result.people_served if result else None,
+            )
+        )
+    shifts = (
+        Shift.objects.filter(project__in=projects, ends_at__gt=since, ends_at__lte=now)
+        .select_related("project", "post", "service_result")
+        .order_by("-ends_at")[:DESK_LIMIT]
+    )
+    for sh in shifts:
+        result = getattr(sh, "service_result", None)
+        rows.append(
+            DeskRow(
+                kind="shift",
+                title=str(sh),
+                project_title=sh.project.title,
+                ended_at=sh.ends_at,
+                url=reverse("campaigns:shift_results", args=[sh.pk]),
+                people_served=result.people_served if result else None,
+            )
+        )
+    rows.extend(_desk_orders(user, since=since))
+    rows.sort(key=lambda r: r.ended_at, reverse=True)
+    return rows
+
+
+def _desk_orders(user: Any, *, since: datetime) -> list[DeskRow]:
+    from orders.models import Order
+
+    if not user.is_authenticated:
+        return []
+    condition = Q(organization__in=Organization.objects.administered_by(user))
+    path = scope_path(user)
+    if path is not None:
+        condition |= Q(organization__isnull=True, node_path__startswith=path)
+    orders = list(
+        Order.objects.filter(condition, state__in=[Order.State.DONE, Order.State.RATED])
+        .filter(done_at__gt=since)
+        .order_by("-done_at")[:DESK_LIMIT]
+    )
+    served = dict(
+        ServiceResult.objects.filter(order_id__in=[o.pk for o in orders]).values_list(
+            "order_id", "people_served"
+        )
+    )
+    return [
+        DeskRow(
+            kind="order",
+            title=str(o),
+            project_title="",
+            ended_at=o.done_at,
+            url=reverse("campaigns:order_results", args=[o.pk]),
+            people_served=served.get(o.pk),
+        )
+        for o in orders
+    ]

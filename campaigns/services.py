@@ -6,18 +6,20 @@ Keyword-only, validating, atomic; a refused action raises ValidationError with a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civilization_stations.models import PracticeNode
 from core.access import is_federation_admin
+from core.hours import from_half_hours
 from hours.models import ServiceRecord, StarLevel
 from projects.access import can_manage_project
 from projects.models import Activity, Project, Shift, SignUp
@@ -60,6 +62,28 @@ def covers(campaign: Campaign, node: PracticeNode) -> bool:
     return any(covered.contains(node) for covered in campaign.covered_nodes.all())
 
 
+def _campaign_errors(
+    *,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    nodes: list[PracticeNode],
+    owner: PracticeNode | None,
+) -> dict[str, str]:
+    """What creation and editing both check: a name, ordered dates, at least one covered node,
+    all inside the owning center (a federation campaign may cover any node)."""
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("请填写活动名称。")
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = _("结束日期不能早于开始日期。")
+    if not nodes:
+        errors["covered_nodes"] = _("请至少选择一个覆盖的阵地。")
+    if owner is not None and any(not owner.contains(n) for n in nodes):
+        errors["covered_nodes"] = _("只能覆盖本阵地及其下属阵地。")
+    return errors
+
+
 @transaction.atomic
 def campaign_create(
     *,
@@ -73,17 +97,11 @@ def campaign_create(
     if not can_create_campaign(actor):
         raise PermissionDenied
     name = name.strip()
-    errors: dict[str, str] = {}
-    if not name:
-        errors["name"] = _("请填写活动名称。")
-    if starts_on and ends_on and ends_on < starts_on:
-        errors["ends_on"] = _("结束日期不能早于开始日期。")
     nodes = list(covered_nodes)
-    if not nodes:
-        errors["covered_nodes"] = _("请至少选择一个覆盖的阵地。")
     owner = None if is_federation_admin(actor) else actor.staff_node
-    if owner is not None and any(not owner.contains(n) for n in nodes):
-        errors["covered_nodes"] = _("只能覆盖本阵地及其下属阵地。")
+    errors = _campaign_errors(
+        name=name, starts_on=starts_on, ends_on=ends_on, nodes=nodes, owner=owner
+    )
     if errors:
         raise ValidationError(errors)
     campaign = Campaign.objects.create(
@@ -94,6 +112,125 @@ def campaign_create(
         owner_node=owner,
         created_by=actor,
     )
+    campaign.covered_nodes.set(nodes)
+    return campaign
+
+
+@dataclass(frozen=True)
+class LeavingFigures:
+    """What of the approved enrolments' figures lies in the days a new period leaves out."""
+
+    records: int
+    half_hours: int
+    person_times: int
+    results: int
+    people_served: int
+
+    @property
+    def hours(self) -> Any:
+        return from_half_hours(self.half_hours)
+
+    def __bool__(self) -> bool:
+        return bool(self.records or self.results)
+
+
+def figures_leaving_period(campaign: Campaign, starts_on: date, ends_on: date) -> LeavingFigures:
+    """Approved ledger entries and results of the campaign's approved projects dated inside the
+    current period but outside the new one (read from the ledger, not the rollup, which may be
+    minutes old). Two queries."""
+    projects = Enrolment.objects.filter(campaign=campaign, status=Enrolment.Status.APPROVED).values(
+        "project_id"
+    )
+    leaving = Q(service_date__gte=campaign.starts_on, service_date__lte=campaign.ends_on) & (
+        Q(service_date__lt=starts_on) | Q(service_date__gt=ends_on)
+    )
+    records = (
+        ServiceRecord.objects.approved()
+        .filter(leaving, project_id__in=projects)
+        .aggregate(n=Count("pk"), hh=Sum("half_hours"), pt=Sum("person_times"))
+    )
+    results = ServiceResult.objects.filter(leaving, project_id__in=projects).aggregate(
+        n=Count("pk"), ps=Sum("people_served")
+    )
+    return LeavingFigures(
+        records=records["n"],
+        half_hours=records["hh"] or 0,
+        person_times=records["pt"] or 0,
+        results=results["n"],
+        people_served=results["ps"] or 0,
+    )
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    actor: Any,
+    campaign: Campaign,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    covered_nodes: Iterable[PracticeNode],
+    description: str = "",
+    confirm_period: bool = False,
+) -> Campaign:
+    """The owner edits name, period, description and coverage, checked as on creation (the
+    coverage stays inside the owning center, whoever edits). Two more rules keep enrolled
+    projects' figures from vanishing silently:
+
+    - coverage cannot be narrowed away from a project that is enrolled (pending or approved);
+    - a period that leaves out approved entries or results of approved projects is refused
+      (code "period_drops_figures", saying what would leave) unless `confirm_period`.
+
+    Saving moves `updated_at`, so the next incremental rollup recomputes the campaign."""
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("owner_node")
+        .get(pk=campaign.pk)
+    )
+    if not can_own_campaign(actor, campaign):
+        raise PermissionDenied
+    name = name.strip()
+    nodes = list(covered_nodes)
+    errors = _campaign_errors(
+        name=name, starts_on=starts_on, ends_on=ends_on, nodes=nodes, owner=campaign.owner_node
+    )
+    if nodes and "covered_nodes" not in errors:
+        enrolled = Enrolment.objects.filter(
+            campaign=campaign, status__in=[Enrolment.Status.PENDING, Enrolment.Status.APPROVED]
+        ).select_related("project__node")
+        stranded = [
+            e.project.title for e in enrolled if not any(n.contains(e.project.node) for n in nodes)
+        ]
+        if stranded:
+            errors["covered_nodes"] = _(
+                "以下已报名的项目将不在覆盖范围内：%(titles)s。请保留覆盖它们的阵地。"
+            ) % {"titles": "、".join(sorted(stranded))}
+    if errors:
+        raise ValidationError(errors)
+    if not confirm_period:
+        leaving = figures_leaving_period(campaign, starts_on, ends_on)
+        if leaving:
+            raise ValidationError(
+                _(
+                    "新的期间之外有已计入本主题活动的数据：%(records)d 条服务记录"
+                    "（%(hours)s 小时，%(times)d 人次）和 %(results)d 条服务成效"
+                    "（服务对象 %(served)d 人次）。保存后这些数据将不再计入。"
+                    "如确认缩短期间，请勾选“确认调整期间”后再保存。"
+                )
+                % {
+                    "records": leaving.records,
+                    "hours": leaving.hours,
+                    "times": leaving.person_times,
+                    "results": leaving.results,
+                    "served": leaving.people_served,
+                },
+                code="period_drops_figures",
+            )
+    campaign.name = name
+    campaign.description = description.strip()
+    campaign.starts_on = starts_on
+    campaign.ends_on = ends_on
+    campaign.save()
     campaign.covered_nodes.set(nodes)
     return campaign
 
@@ -157,28 +294,10 @@ def decide_enrolment(
 # --- service sites -----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def site_create(
-    *,
-    actor: Any,
-    project: Project,
-    name: str,
-    kind: str,
-    address: str,
-    opening_hours: str,
-    services: str,
-) -> ServiceSite:
-    """A site takes a large-event project its creator manages: the project's posts are the
-    site's posts, its shifts the duty shifts volunteers sign up for."""
-    if not can_manage_project(actor, project):
-        raise PermissionDenied
+def _site_errors(
+    *, name: str, kind: str, address: str, opening_hours: str, services: str
+) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not project.is_large_event:
-        errors["project"] = _(
-            "站点须关联一个“大型活动（业务口/岗位/排班）”形式的项目，用于值守排班。"
-        )
-    elif ServiceSite.objects.filter(project=project).exists():
-        errors["project"] = _("该项目已关联其他站点。")
     for field, value, message in (
         ("name", name, _("请填写站点名称。")),
         ("address", address, _("请填写地址。")),
@@ -189,18 +308,101 @@ def site_create(
             errors[field] = message
     if kind not in ServiceSite.Kind.values:
         errors["kind"] = _("请选择站点类型。")
+    return errors
+
+
+def _site_node_error(project: Project, node: PracticeNode | None) -> str | None:
+    if node is None or not project.node.contains(node):
+        return _("站点须位于值守项目的服务阵地（%(node)s）或其下属阵地。") % {
+            "node": project.node.name
+        }
+    return None
+
+
+@transaction.atomic
+def site_create(
+    *,
+    actor: Any,
+    project: Project,
+    name: str,
+    kind: str,
+    address: str,
+    opening_hours: str,
+    services: str,
+    node: PracticeNode | None = None,
+) -> ServiceSite:
+    """A site takes a large-event project its creator manages: the project's posts are the
+    site's posts, its shifts the duty shifts volunteers sign up for. It stands at the project's
+    node unless `node` (one below it) says where."""
+    if not can_manage_project(actor, project):
+        raise PermissionDenied
+    errors = _site_errors(
+        name=name, kind=kind, address=address, opening_hours=opening_hours, services=services
+    )
+    if not project.is_large_event:
+        errors["project"] = _(
+            "站点须关联一个“大型活动（业务口/岗位/排班）”形式的项目，用于值守排班。"
+        )
+    elif ServiceSite.objects.filter(project=project).exists():
+        errors["project"] = _("该项目已关联其他站点。")
+    node = node or project.node
+    node_error = _site_node_error(project, node)
+    if node_error:
+        errors["node"] = node_error
     if errors:
         raise ValidationError(errors)
     return ServiceSite.objects.create(
         name=name.strip(),
         kind=kind,
         project=project,
-        node_path=project.node_path,
+        node=node,
+        node_path=node.path,
         address=address.strip(),
         opening_hours=opening_hours.strip(),
         services=services.strip(),
         created_by=actor,
     )
+
+
+@transaction.atomic
+def site_update(
+    *,
+    actor: Any,
+    site: ServiceSite,
+    name: str,
+    kind: str,
+    address: str,
+    opening_hours: str,
+    services: str,
+    node: PracticeNode | None,
+) -> ServiceSite:
+    """The duty project's managers edit what the public sees of a site and where it stands
+    (the project's node or below). Posts and shifts stay with the project; the rating stays
+    with the federation."""
+    site = (
+        ServiceSite.objects.select_for_update(of=("self",))
+        .select_related("project__organization", "project__publisher_node", "project__node")
+        .get(pk=site.pk)
+    )
+    if not can_manage_project(actor, site.project):
+        raise PermissionDenied
+    errors = _site_errors(
+        name=name, kind=kind, address=address, opening_hours=opening_hours, services=services
+    )
+    node_error = _site_node_error(site.project, node)
+    if node_error:
+        errors["node"] = node_error
+    if errors or node is None:  # a missing node is always an error above
+        raise ValidationError(errors)
+    site.name = name.strip()
+    site.kind = kind
+    site.address = address.strip()
+    site.opening_hours = opening_hours.strip()
+    site.services = services.strip()
+    site.node = node
+    site.node_path = node.path
+    site.save()
+    return site
 
 
 @transaction.atomic

@@ -15,24 +15,27 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.access import federation_admin_required, is_federation_admin
 from core.pagination import paginate
-from projects.access import can_manage_project, get_activity_for_manager, get_shift_for_manager
+from projects.access import get_activity_for_manager, get_shift_for_manager
 from projects.models import Shift
 
-from . import access, services
+from . import access, selectors, services
 from .forms import (
     BenefitForm,
+    CampaignEditForm,
     CampaignForm,
     CounterForm,
     DecideForm,
     EnrolForm,
     RateForm,
     ResultForm,
+    SiteEditForm,
     SiteForm,
     SiteSearchForm,
     add_service_errors,
+    campaign_owner_for,
 )
 from .models import Benefit, Campaign, Enrolment, OutputCounter, ServiceResult
-from .selectors import benefits_for, campaign_data, export_rows, search_sites
+from .selectors import benefits_for, campaign_data, export_rows, export_sheets, search_sites
 
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -74,11 +77,16 @@ def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404
     campaign = access.get_campaign(pk)
-    headers, rows = export_rows(campaign_data(campaign, project_limit=0))
-    dataset = tablib.Dataset(*rows, headers=headers, title="主题活动统计")
-    content = dataset.export(fmt)
-    if fmt == "csv":
-        content = "\ufeff" + content  # a BOM so Excel reads the Chinese as UTF-8
+    if fmt == "csv":  # one table: the districts and the total
+        headers, rows = export_rows(campaign_data(campaign, project_limit=0))
+        dataset = tablib.Dataset(*rows, headers=headers, title="主题活动统计")
+        content = "\ufeff" + dataset.export("csv")  # a BOM so Excel reads the Chinese as UTF-8
+    else:  # a workbook: districts, trend, output and projects
+        sheets = export_sheets(campaign_data(campaign, project_limit=None))
+        book = tablib.Databook(
+            [tablib.Dataset(*rows, headers=headers, title=title) for title, headers, rows in sheets]
+        )
+        content = book.export(fmt)
     response = HttpResponse(content, content_type=EXPORT_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.{fmt}"'
     return response
@@ -89,7 +97,7 @@ def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def campaign_create(request: HttpRequest) -> HttpResponse:
     if not access.can_create_campaign(request.user):
         raise PermissionDenied
-    form = CampaignForm(request.POST or None, user=request.user)
+    form = CampaignForm(request.POST or None, owner_node=campaign_owner_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(actor=request.user, **form.cleaned_data)
@@ -100,6 +108,39 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             return redirect("campaigns:detail", pk=campaign.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "campaigns/create.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = access.get_campaign_for_owner(request.user, pk)
+    form = CampaignEditForm(
+        request.POST or None,
+        initial=CampaignEditForm.initial_for(campaign),
+        owner_node=campaign.owner_node,
+        covered=campaign.covered_nodes.all(),
+    )
+    needs_confirm = False
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        confirm = data.pop("confirm_period")
+        try:
+            services.campaign_update(
+                actor=request.user, campaign=campaign, confirm_period=confirm, **data
+            )
+        except ValidationError as exc:
+            needs_confirm = getattr(exc, "code", None) == "period_drops_figures"
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("主题活动已保存。统计数据将在下次汇总时按新的设置更新。"))
+            return redirect("campaigns:detail", pk=campaign.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "campaigns/edit.html",
+        {"campaign": campaign, "form": form, "needs_confirm": needs_confirm},
+        status=status,
+    )
 
 
 @login_required
@@ -211,7 +252,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "site": site,
             "shifts": shifts,
             "can_rate": is_federation_admin(request.user),
-            "can_manage": can_manage_project(request.user, site.project),
+            "can_manage": access.can_edit_site(request.user, site),
             "rate_form": RateForm(initial={"rating": site.rating}),
         },
     )
@@ -233,6 +274,23 @@ def site_create(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/site_form.html", {"form": form}, status=status)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    site = access.get_site_for_manager(request.user, pk)
+    form = SiteEditForm(request.POST or None, site=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.site_update(actor=request.user, site=site, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("站点信息已保存。"))
+            return redirect("campaigns:site_detail", pk=site.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "campaigns/site_edit.html", {"site": site, "form": form}, status=status)
+
+
 @federation_admin_required
 @require_POST
 def site_rate(request: HttpRequest, pk: int) -> HttpResponse:
@@ -247,6 +305,22 @@ def site_rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- people served and output ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def results_desk(request: HttpRequest) -> HttpResponse:
+    """服务成效填报: what ended lately and whose people served this user may report."""
+    rows = selectors.results_desk(request.user)
+    return render(
+        request,
+        "campaigns/results_desk.html",
+        {
+            "page": paginate(request, rows, 30),  # type: ignore[arg-type]
+            "days": selectors.DESK_DAYS,
+            "missing": sum(1 for r in rows if r.people_served is None),
+        },
+    )
 
 
 @login_required

@@ -28,7 +28,14 @@ def find_certificate(number: str) -> tuple[Certificate | None, str]:
     cleaned = normalise(number)
     if not is_well_formed(cleaned):
         return None, "malformed"
-    certificate = Certificate.objects.filter(number=cleaned).first()
+    # The holder comes along (one query) for the verification page's current star level; of the
+    # person only the account state is read, nothing the page could leak.
+    certificate = (
+        Certificate.objects.select_related("volunteer")
+        .only("number", "snapshot", "issued_at", "volunteer__id", "volunteer__closed_at")
+        .filter(number=cleaned)
+        .first()
+    )
     if certificate is None:
         return None, "unknown"
     return certificate, ""

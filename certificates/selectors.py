@@ -5,14 +5,16 @@ organizations (谁记录谁证明: the organization, or the practice node for st
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Max, Min, Sum
+from django.utils import timezone
 
 from civilization_stations.models import PracticeNode
 from core.hours import from_half_hours
-from hours.models import ServiceRecord
+from hours.models import ServiceRecord, StarLevel
+from hours.selectors import star_status
 from organizations.models import Organization
 from projects.models import Project
 
@@ -153,3 +155,24 @@ def mask_name(name: str) -> str:
     if len(chars) == 2:
         return chars[0] + "*"
     return chars[0] + "*" * (len(chars) - 2) + chars[-1]
+
+
+@dataclass(frozen=True)
+class HolderStar:
+    """The holder's star level at the moment of verification, for benefit providers (激励回馈).
+    Not part of the certificate: it is computed from the ledger now, so it may differ from what
+    the certificate's hours suggest. Only the level is shown, never the current hours."""
+
+    level: StarLevel | None  # None: no star level (yet), or the account is closed
+    as_of: datetime
+    closed: bool  # the holder closed their account: no current level is given
+
+
+def holder_star(certificate: Certificate, *, now: datetime | None = None) -> HolderStar:
+    """Three queries (approved hours, thresholds, published awards) for an open account; none
+    for a closed one, whose person no longer holds a registration to claim benefits with."""
+    now = now or timezone.now()
+    volunteer = certificate.volunteer
+    if volunteer.is_closed:
+        return HolderStar(level=None, as_of=now, closed=True)
+    return HolderStar(level=star_status(volunteer).current, as_of=now, closed=False)

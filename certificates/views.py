@@ -25,7 +25,7 @@ from .forms import IssueForm, VerifyForm
 from .models import Certificate
 from .numbers import display
 from .pdf import render_certificate
-from .selectors import content_of, mask_name
+from .selectors import content_of, holder_star, mask_name
 
 ISSUE_RATE_PER_VOLUNTEER = "30/d"
 VERIFY_RATE_PER_IP = "60/m"
@@ -109,8 +109,9 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def verify(request: HttpRequest, number: str) -> HttpResponse:
-    """Public: confirms a certificate and what it states, with the name partly masked. An
-    unknown or altered number is a 404 page that says which."""
+    """Public: confirms a certificate and what it states, with the name partly masked, and the
+    holder's star level as of now (for benefit providers). An unknown or altered number is a
+    404 page that says which."""
     if not allow(request, "certificates.verify", per_ip=VERIFY_RATE_PER_IP):
         return render(request, "429.html", status=429)
     certificate, reason = find_certificate(number)
@@ -123,5 +124,6 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         "content": content,
         "masked_name": mask_name(content.volunteer_name),
         "number": display(certificate.number),
+        "star": holder_star(certificate),
     }
     return render(request, "certificates/verify.html", context)

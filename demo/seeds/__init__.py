@@ -8,5 +8,6 @@ SEEDERS = [
     "demo.seeds.projects",
     "demo.seeds.hours",
     "demo.seeds.orders",
+    "demo.seeds.campaigns",
     "demo.seeds.dashboard",
 ]

@@ -68,6 +68,168 @@ def _signed_in_user(ctx: SimpleNamespace, client: Client) -> Any:
     return client.session.get("_auth_user_id")
 
 
+# --- campaigns, service sites, results, benefits -------------------------------------------------
+
+
+def _campaign_state(ctx: SimpleNamespace, client: Client) -> Any:
+    from campaigns.models import Campaign
+
+    return [
+        (
+            c.name,
+            c.starts_on,
+            c.ends_on,
+            c.description,
+            sorted(n.code for n in c.covered_nodes.all()),
+        )
+        for c in Campaign.objects.order_by("pk")
+    ]
+
+
+def _site_state(ctx: SimpleNamespace, client: Client) -> Any:
+    from campaigns.models import ServiceSite
+
+    return list(
+        ServiceSite.objects.order_by("pk").values_list(
+            "name", "kind", "node_id", "node_path", "address", "opening_hours", "services"
+        )
+    )
+
+
+def _campaign_prepare(ctx: SimpleNamespace) -> None:
+    from tests.campaigns.conftest import badinput_campaign
+
+    badinput_campaign(ctx)
+
+
+def _site_prepare(ctx: SimpleNamespace) -> None:
+    from tests.campaigns.conftest import badinput_site
+
+    badinput_site(ctx)
+
+
+_CAMPAIGN_FIELDS = {
+    "name": "爱满京城学雷锋志愿服务月",
+    "starts_on": f"{date.today():%Y-%m-%d}",
+    "ends_on": f"{_SOON:%Y-%m-%d}",
+    "covered_nodes": ["110105001", "110105002"],
+    "description": "三月五日前后集中开展。",
+}
+
+CAMPAIGN_TARGETS = [
+    Target(
+        "create a campaign",
+        "/campaigns/new/",
+        fields=_CAMPAIGN_FIELDS,
+        prepare=_campaign_prepare,
+        user=lambda ctx: ctx.owner,
+        stored=_campaign_state,
+    ),
+    Target(
+        "edit a campaign",
+        lambda ctx: f"/campaigns/{ctx.campaign.pk}/edit/",
+        fields={**_CAMPAIGN_FIELDS, "confirm_period": "on"},
+        prepare=_campaign_prepare,
+        user=lambda ctx: ctx.owner,
+        stored=_campaign_state,
+    ),
+    Target(
+        "enrol a project in a campaign",
+        lambda ctx: f"/campaigns/{ctx.campaign.pk}/enrol/",
+        fields={"project": "0"},
+        prepare=lambda ctx: (_campaign_prepare(ctx), _site_prepare(ctx)),
+        user=lambda ctx: ctx.manager,
+        stored=lambda ctx, client: _count("campaigns.Enrolment"),
+    ),
+    Target(
+        "decide an enrolment",
+        "/campaigns/enrolments/0/decide/",
+        fields={"decision": "approve", "note": "同意"},
+        prepare=_campaign_prepare,
+        user=lambda ctx: ctx.owner,
+        stored=lambda ctx, client: _count("campaigns.Enrolment"),
+    ),
+    Target(
+        "site search",
+        "/sites/",
+        fields={"q": "图书馆", "district": "110105", "kind": "library", "rating": "gold"},
+        method="GET",
+    ),
+    Target(
+        "register a service site",
+        "/sites/new/",
+        fields={
+            "project": "0",
+            "name": "朝阳区图书馆学雷锋志愿服务站",
+            "kind": "library",
+            "address": "朝阳区",
+            "opening_hours": "周二至周日",
+            "services": "咨询引导",
+        },
+        prepare=_site_prepare,
+        user=lambda ctx: ctx.manager,
+        stored=_site_state,
+    ),
+    Target(
+        "edit a service site",
+        lambda ctx: f"/sites/{ctx.site.pk}/edit/",
+        fields={
+            "name": "南郎家园社区书屋学雷锋志愿服务岗",
+            "kind": "station",
+            "node": "110105001024",
+            "address": "南郎家园 5 号楼一层",
+            "opening_hours": "每天 8:30—20:30",
+            "services": "借阅指导",
+        },
+        prepare=_site_prepare,
+        user=lambda ctx: ctx.manager,
+        stored=_site_state,
+    ),
+    Target(
+        "rate a service site",
+        lambda ctx: f"/sites/{ctx.site.pk}/rate/",
+        fields={"rating": "gold"},
+        prepare=_site_prepare,
+        user=lambda ctx: UserFactory(is_federation_admin=True),
+        stored=lambda ctx, client: list(
+            apps.get_model("campaigns.ServiceSite").objects.values_list("rating", flat=True)
+        ),
+    ),
+    Target(
+        "add an output counter",
+        lambda ctx: f"/campaigns/projects/{ctx.project.pk}/counters/",
+        fields={"name": "接听热线", "unit": "条"},
+        prepare=_site_prepare,
+        user=lambda ctx: ctx.manager,
+        stored=lambda ctx, client: _count("campaigns.OutputCounter"),
+    ),
+    Target(
+        "record people served",
+        lambda ctx: f"/campaigns/results/activity/{ctx.activity.pk}/",
+        fields={"people_served": "12"},
+        prepare=_site_prepare,
+        user=lambda ctx: ctx.manager,
+        stored=lambda ctx, client: list(
+            apps.get_model("campaigns.ServiceResult").objects.values_list("people_served")
+        ),
+    ),
+    Target(
+        "add a benefit",
+        "/campaigns/benefits/",
+        fields={
+            "name": "首都博物馆免费参观",
+            "provider": "首都博物馆",
+            "min_level": "1",
+            "days": "每周三",
+            "description": "凭志愿服务证明",
+            "is_active": "on",
+        },
+        user=lambda ctx: UserFactory(is_federation_admin=True),
+        stored=lambda ctx, client: _count("campaigns.Benefit"),
+    ),
+]
+
+
 TARGETS = [
     Target(
         "signup",
@@ -132,6 +294,7 @@ TARGETS = [
         fields={"language": "en", "next": "/stations/"},
         redirect_fields=("next",),
     ),
+    *CAMPAIGN_TARGETS,
 ]
 
 

@@ -13,6 +13,9 @@ from campaigns import services
 from tests.factories import OrganizationFactory, UserFactory, VolunteerFactory, make_org_admin
 from tests.hours.conftest import make_activity, make_project, sign_up
 
+# The orders fixtures (an organization that served an order, staff around it), for order results.
+from tests.orders.conftest import advance, people, place  # noqa: F401
+
 
 @pytest.fixture
 def cw(tree):
@@ -84,3 +87,85 @@ def matrix_campaign(tree):
     if created:
         campaign.covered_nodes.set([tree.jianwai])
     return campaign
+
+
+def matrix_site(organization, admin_user):
+    """The access matrix's service site: a large-event project of `organization` (in 朝阳区),
+    registered by its admin. Only the project's managers may edit it."""
+    from campaigns.models import ServiceSite
+    from projects.models import Project
+    from tests.projects.factories import ProjectFactory
+
+    site = ServiceSite.objects.filter(name="矩阵学雷锋志愿服务站").first()
+    if site is not None:
+        return site
+    project = ProjectFactory(
+        organization=organization,
+        kind=Project.Kind.LARGE_EVENT,
+        status=Project.Status.RECRUITING,
+        title="矩阵站点值守",
+    )
+    return services.site_create(
+        actor=admin_user,
+        project=project,
+        name="矩阵学雷锋志愿服务站",
+        kind=ServiceSite.Kind.LIBRARY,
+        address="南郎家园社区图书室",
+        opening_hours="周二至周日 9:00—17:00",
+        services="咨询引导",
+    )
+
+
+# --- objects for the bad-input targets (tests/badinput/test_forms.py) ---------------------------
+
+
+def badinput_campaign(ctx) -> None:
+    """ctx.owner: staff of 朝阳区's center; ctx.campaign: their campaign covering 建外街道."""
+    ctx.owner = UserFactory(staff_node=ctx.tree.chaoyang, name="朝阳区中心工作人员")
+    today = timezone.localdate()
+    ctx.campaign = services.campaign_create(
+        actor=ctx.owner,
+        name="学雷锋志愿服务月",
+        starts_on=today - timedelta(days=5),
+        ends_on=today + timedelta(days=25),
+        covered_nodes=[ctx.tree.jianwai],
+    )
+
+
+def badinput_site(ctx) -> None:
+    """ctx.manager: the admin of an organization in 建外街道; ctx.site: its library site, whose
+    duty project serves the whole street; ctx.activity: a finished activity of its other
+    project, with two volunteers' hours recorded."""
+    from campaigns.models import ServiceSite
+    from hours.services import record_hours
+    from projects.models import Project
+    from tests.projects.factories import ProjectFactory
+
+    org = OrganizationFactory(name="建外街道志愿服务队", node=ctx.tree.jianwai)
+    ctx.manager = make_org_admin(org).user
+    duty = ProjectFactory(
+        organization=org,
+        kind=Project.Kind.LARGE_EVENT,
+        status=Project.Status.RECRUITING,
+        title="建外街道图书馆值守",
+    )
+    ctx.site = services.site_create(
+        actor=ctx.manager,
+        project=duty,
+        name="建外街道图书馆学雷锋志愿服务站",
+        kind=ServiceSite.Kind.LIBRARY,
+        address="建国门外大街 1 号",
+        opening_hours="周二至周日 9:00—17:00",
+        services="咨询引导",
+    )
+    project = make_project(organization=org, node=ctx.tree.jianwai, title="建外街道助老")
+    ctx.activity = finished_activity(project, days_ago=1, volunteers=volunteers(2))
+    for signup in ctx.activity.signups.select_related("volunteer"):
+        record_hours(
+            volunteer=signup.volunteer,
+            hours="3",
+            source="staff",
+            recorded_by=ctx.manager,
+            slot=ctx.activity,
+        )
+    ctx.project = project

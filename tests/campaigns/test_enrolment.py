@@ -117,7 +117,7 @@ def test_the_create_page_keeps_what_was_typed_on_error(cw, client):
             "name": "春运志愿服务",
             "starts_on": "2026-02-01",
             "ends_on": "2026-01-01",
-            "covered_nodes": [cw.tree.jianwai.pk],
+            "covered_nodes": [cw.tree.jianwai.code],
         },
     )
     assert response.status_code == 400

@@ -163,3 +163,31 @@ def test_the_trend_spans_the_period(cw):
     assert len(data.trend) == (cw.campaign.ends_on - cw.campaign.starts_on).days + 1
     cw.campaign.ends_on = cw.campaign.starts_on + timedelta(days=90)
     assert campaign_data(cw.campaign).trend_grain == "week"
+
+
+def test_the_workbook_export_has_districts_trend_output_and_projects(cw, client):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    _approve(cw, cw.campaign, cw.project)
+    (alice,) = volunteers(1)
+    activity = finished_activity(cw.project, days_ago=2, volunteers=[alice])
+    record_hours(volunteer=alice, hours="3", source="staff", recorded_by=cw.admin, slot=activity)
+    counter = services.counter_create(
+        actor=cw.admin, project=cw.project, name="接听热线", unit="条"
+    )
+    services.record_slot_result(
+        actor=cw.admin, slot=activity, people_served=40, outputs={counter: 120}
+    )
+    run_campaign_rollup()
+    response = client.get(reverse("campaigns:export", args=[cw.campaign.pk, "xlsx"]))
+    book = load_workbook(BytesIO(response.content))
+    assert book.sheetnames == ["分区统计", "每日趋势", "服务成效", "参与项目"]
+    rows = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+    assert rows["分区统计"][1][0] == "朝阳区" and rows["分区统计"][-1][0] == "合计"
+    day = (cw.today - timedelta(days=2)).isoformat()
+    assert [r for r in rows["每日趋势"] if r[0] == day] == [(day, "3.0", 1, 40)]
+    assert len(rows["每日趋势"]) == 1 + (cw.campaign.ends_on - cw.campaign.starts_on).days + 1
+    assert rows["服务成效"][1:] == [("接听热线", "条", 120)]
+    assert rows["参与项目"][1:] == [("南郎家园助老", cw.tree.nanlang.name)]

@@ -80,6 +80,13 @@ def _campaign(world: World) -> Any:
     return matrix_campaign(world.tree)
 
 
+def _site(world: World) -> Any:
+    """A service site of the 朝阳区 organization (created inside each row's savepoint)."""
+    from tests.campaigns.conftest import matrix_site
+
+    return matrix_site(world.organization, world.organization_admin.user)
+
+
 ROWS: list[Row] = [
     # --- core ---------------------------------------------------------------------------
     Row("home", everyone(200)),
@@ -547,6 +554,20 @@ ROWS: list[Row] = [
         by_role(anon=LOGIN, volunteer=404, org_admin=404, staff=404, fed=200),
         kwargs=lambda w: {"pk": _campaign(w).pk},
     ),
+    Row(
+        "campaigns:edit",
+        by_role(anon=LOGIN, volunteer=404, org_admin=404, staff=404, fed=200),
+        kwargs=lambda w: {"pk": _campaign(w).pk},
+        note="the owner: its center's staff, federation admins",
+    ),
+    Row(
+        "campaigns:edit",
+        by_role(anon=LOGIN, volunteer=404, org_admin=404, staff=404, fed=400),
+        method="POST",
+        kwargs=lambda w: {"pk": _campaign(w).pk},
+        data={"name": "改名"},
+        note="incomplete form",
+    ),
     Row("campaigns:enrol", signed_in(200), kwargs=lambda w: {"pk": _campaign(w).pk}),
     Row(
         "campaigns:decide",
@@ -568,6 +589,7 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"pk": w.extra["activity"].pk},
     ),
     Row("campaigns:shift_results", signed_in(404), kwargs={"pk": 999999}, note="no such shift"),
+    Row("campaigns:results_desk", signed_in(200), note="each user's own slots and orders"),
     Row(
         "campaigns:order_results",
         signed_in(404),
@@ -586,6 +608,20 @@ ROWS: list[Row] = [
     Row("campaigns:site_list", everyone(200)),
     Row("campaigns:site_create", signed_in(200)),
     Row("campaigns:site_detail", everyone(404), kwargs={"pk": 999999}, note="no such site"),
+    Row("campaigns:site_detail", everyone(200), kwargs=lambda w: {"pk": _site(w).pk}),
+    Row(
+        "campaigns:site_edit",
+        signed_in(404),
+        kwargs=lambda w: {"pk": _site(w).pk},
+        note="only the duty project's managers (federation admins rate, they do not edit)",
+    ),
+    Row(
+        "campaigns:site_edit",
+        signed_in(404),
+        method="POST",
+        kwargs=lambda w: {"pk": _site(w).pk},
+        data={"name": "改名"},
+    ),
     Row(
         "campaigns:site_rate",
         by_role(anon=LOGIN, volunteer=403, org_admin=403, staff=403, fed=404),
