@@ -78,7 +78,7 @@ load: messages
 	$(PY) -m pip install --quiet -c constraints.txt ".[load]"
 	scripts/load/run.sh
 
-# Fault scenarios (not in CI, ~3 min) on a private PostgreSQL cluster and a private Redis that the
+# Fault scenarios (not in CI, ~4 min) on a private PostgreSQL cluster and a private Redis that the
 # script starts and stops itself: prints pass/fail per scenario (docs/operations.md).
 faults: messages
 	$(PY) scripts/faults/run.py

@@ -10,7 +10,8 @@
 # flushed. The server runs as in production (DEBUG=0, throwaway keys) except for the per-IP rate
 # limits of check-in codes and orders, raised with RATE_LIMIT_OVERRIDES because every simulated
 # user comes from 127.0.0.1; the per-volunteer and per-phone limits stay as in production.
-# Results: scripts/bench.d/40-load.recorded.md (docs/benchmarks.md via make bench).
+# Results: scripts/bench.d/40-load.recorded.md (docs/benchmarks.md via make bench). Logs (gunicorn,
+# worker, locust) stay in /tmp/vh-load.* when a check fails, or with LOAD_KEEP=1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -88,3 +89,5 @@ $PY scripts/load/report.py --data "$work/data.json" --stats "$work/locust.json" 
   --access-log "$work/access.log" --started "$started" --run-time "$RUN_TIME" \
   --workers "$WEB_WORKERS" --threads "$WEB_THREADS" --loadavg "$load_before / $load_after" \
   --out scripts/bench.d/40-load.recorded.md
+# Passed (set -e stops above otherwise): the logs are not needed any more.
+[ -n "${LOAD_KEEP:-}" ] || rm -rf "$work"
