@@ -72,10 +72,21 @@ smoke: install
 bench: messages
 	scripts/bench.sh
 
+# Load test (not in CI, ~3 min): locust against gunicorn + a Celery worker on a scratch database
+# (vh_load, dropped and recreated), then database checks; writes scripts/bench.d/40-load.recorded.md.
+load: messages
+	$(PY) -m pip install --quiet -c constraints.txt ".[load]"
+	scripts/load/run.sh
+
+# Fault scenarios (not in CI, ~4 min) on a private PostgreSQL cluster and a private Redis that the
+# script starts and stops itself: prints pass/fail per scenario (docs/operations.md).
+faults: messages
+	$(PY) scripts/faults/run.py
+
 # Regenerate the pinned versions after changing pyproject.toml.
 lock:
 	rm -rf /tmp/vh-lock && $(PYTHON) -m venv /tmp/vh-lock
-	/tmp/vh-lock/bin/pip install --quiet --upgrade "pip>=24" && /tmp/vh-lock/bin/pip install --quiet ".[dev]"
+	/tmp/vh-lock/bin/pip install --quiet --upgrade "pip>=24" && /tmp/vh-lock/bin/pip install --quiet ".[dev,load]"
 	/tmp/vh-lock/bin/pip freeze --exclude-editable | grep -v "^volunteer-hub" > constraints.txt
 
 clean:

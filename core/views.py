@@ -1,15 +1,19 @@
-"""Home page, health check, display preferences."""
+"""Home page, health check, display preferences, the 500 handler."""
 
 from __future__ import annotations
+
+import sys
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .health import run_checks
+from .middleware import database_unavailable_response, is_database_outage
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,3 +42,11 @@ def toggle_elder_mode(request: HttpRequest) -> HttpResponse:
     ):
         target = "/"
     return HttpResponseRedirect(target)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage raised outside a view (in a middleware) still gets the 503
+    page; anything else is Django's plain 500 page (templates/500.html)."""
+    if is_database_outage(sys.exc_info()[1]):
+        return database_unavailable_response()
+    return defaults.server_error(request)

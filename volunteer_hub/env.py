@@ -51,6 +51,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_dict(name: str, default: dict[str, str]) -> dict[str, str]:
+    """'a=1,b=2' → {'a': '1', 'b': '2'}; an item without '=' is refused."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    result = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not NAME=VALUE.")
+        result[key.strip()] = value.strip()
+    return result
+
+
 _DB_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
 
 

@@ -12,7 +12,15 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import check_redis_url, env_bool, env_int, env_list, env_str, parse_database_url
+from .env import (
+    check_redis_url,
+    env_bool,
+    env_dict,
+    env_int,
+    env_list,
+    env_str,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -63,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database outage during a view: the Chinese 503 page, not a 500 (core/middleware.py).
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +118,15 @@ else:
         }
     }
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Database restarts: connections live CONN_MAX_AGE=60 s and are health-checked before reuse
+# (CONN_HEALTH_CHECKS, set in env.parse_database_url), so one broken by a restart is replaced at
+# the next request; a request caught by the outage gets the 503 page
+# (core.middleware.DatabaseUnavailableMiddleware). A server that does not answer at all is given
+# up after DATABASE_CONNECT_TIMEOUT seconds instead of the operating system's minutes.
+if USING_POSTGRES:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+    )
 # Dashboard reads (summary tables only) go to a read replica when one is configured
 # (volunteer_hub/db_router.py); in tests the alias mirrors the default database.
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
@@ -125,19 +144,23 @@ REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     check_redis_url("REDIS_URL", REDIS_URL)
+    # Redis down: the cache answers from process memory (a miss at first) instead of raising,
+    # logs a warning, and tries Redis again every RETRY_AFTER seconds (core/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "vh"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2, "RETRY_AFTER": 5},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
+# Results in Redis, but a process subscribes to a result only when it waits for it: web
+# processes never do, so a Redis outage cannot stall their requests (core/celery_backend.py).
+CELERY_RESULT_BACKEND = f"core.celery_backend:LazyRedisBackend+{REDIS_URL}" if REDIS_URL else None
 # Without a broker, tasks run in-process at once (the embedded default for `make run`).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -154,6 +177,8 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Apps add their periodic tasks here (the beat schedule lives in settings, not in code).
 CELERY_BEAT_SCHEDULE: dict = {
     "core-heartbeat": {"task": "core.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Tasks whose broker was down when they were sent wait in the outbox (core/outbox.py).
+    "core-relay-outbox": {"task": "core.tasks.relay_outbox", "schedule": 30.0},
     # Volunteers who forgot to check out: checked out at the scheduled end once the check-out
     # window closes, their record left pending for review (claimed once each).
     "attendance-close-forgotten": {
@@ -222,6 +247,13 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
 }
+
+# --- Rate limits (core.ratelimit) ------------------------------------------------------------
+# Replace a limit without touching code: "<scope>:ip" or "<scope>:key" = rate, comma-separated,
+# e.g. for a load test where every simulated user comes from 127.0.0.1
+# RATE_LIMIT_OVERRIDES="attendance.code:ip=100000/15m,orders.place:ip=100000/h".
+# Checked at start-up (core.apps); production sets none.
+RATE_LIMIT_OVERRIDES = env_dict("RATE_LIMIT_OVERRIDES", {})
 
 # --- Service orders (orders/) ---------------------------------------------------------------
 # An order nobody has taken expires this many hours after it was placed (or at the end of the
