@@ -71,9 +71,11 @@ class Presence(models.Model):
         db_table = "dashboard_presence"
         verbose_name = _("服务志愿者（去重用）")
         verbose_name_plural = verbose_name
+        # Month first: an incremental run reads and writes the rows of recent months, which
+        # then sit together at the end of the index instead of being spread over every node.
         constraints = [
             models.UniqueConstraint(
-                fields=["node_id", "month", "category", "volunteer_id"], name="presence_bucket"
+                fields=["month", "node_id", "category", "volunteer_id"], name="presence_bucket"
             )
         ]
         # The incremental run finds a bucket's rows (the unique index) and the other rows of

@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -132,8 +133,17 @@ def plus(col: str, unit: str) -> str:
     return f"({col} + interval '1 {unit}')::date" if _pg() else f"date({col}, '+1 {unit}')"
 
 
-def _temp(cursor, name: str, select_sql: str, params: list | tuple | None = None) -> None:
+def _temp(
+    cursor,
+    name: str,
+    select_sql: str,
+    params: list | tuple | None = None,
+    *,
+    columns: str = "",
+) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    if columns:  # names for unnamed expressions (SQLite takes no column list on CREATE … AS)
+        select_sql = f"WITH named ({columns}) AS ({select_sql}) SELECT * FROM named"
     cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or [])
     if _pg():
         # Temporary tables get no statistics of their own: without them the planner guesses,
@@ -253,12 +263,14 @@ def _group_by(*exprs: str) -> str:
 # --- the full rebuild ---------------------------------------------------------------------------
 
 
-def _combo_select(table: str, aggregates: dict[str, str]) -> str:
-    """(node_id, kind, period, category, *aggregates) for every combo over a base summary
-    table (alias `t`). On PostgreSQL one GROUPING SETS statement: it sorts the table once per
-    chain of nested sets (four sorts for the sixteen combos) instead of once per combo. SQLite
-    has no GROUPING SETS: there it is a UNION ALL of one GROUP BY per combo, the same rows."""
+def _combo_select(table: str, aggregates: dict[str, str], extra: tuple[str, ...] = ()) -> str:
+    """(node_id, kind, period, category, *extra, *aggregates) for every combo over a base
+    summary table (alias `t`), grouped also by the `extra` columns. On PostgreSQL one GROUPING
+    SETS statement: it sorts the table once per chain of nested sets (four sorts for the sixteen
+    combos) instead of once per combo. SQLite has no GROUPING SETS: there it is a UNION ALL of
+    one GROUP BY per combo, the same rows."""
     values = ", ".join(f"{expr} AS {name}" for name, expr in aggregates.items())
+    extras = "".join(f"t.{c} AS {c}, " for c in extra)
     if not _pg():
         parts = []
         for combo in COMBOS:
@@ -266,8 +278,8 @@ def _combo_select(table: str, aggregates: dict[str, str]) -> str:
             kind = combo[1]
             parts.append(
                 f"SELECT {node} AS node_id, '{kind}' AS kind, {period} AS period,"
-                f" {category} AS category, {values} FROM {table} t WHERE {cond}"
-                f" GROUP BY {_group_by(node, period, category)}"
+                f" {category} AS category, {extras}{values} FROM {table} t WHERE {cond}"
+                f" GROUP BY {_group_by(node, period, category, *(f't.{c}' for c in extra))}"
             )
         return " UNION ALL ".join(parts)
     args = ("center_id", "institute_id", "station_id", "month", "year", "category")
@@ -280,20 +292,20 @@ def _combo_select(table: str, aggregates: dict[str, str]) -> str:
         )
         # GROUPING(...) sets a bit for each argument the row is NOT grouped by.
         mask = sum(1 << (len(args) - 1 - i) for i, a in enumerate(args) if a not in columns)
-        sets.append(f"({', '.join(columns)})")
+        sets.append(f"({', '.join((*columns, *extra))})")
         node, period, category, cond = _key(level, kind, all_categories, "g")
         cases["node"].append(f"WHEN {mask} THEN {node}")
         cases["kind"].append(f"WHEN {mask} THEN '{kind}'")
         cases["period"].append(f"WHEN {mask} THEN {period}")
         cases["category"].append(f"WHEN {mask} THEN {category}")
         keep.append(f"(g.grp = {mask} AND {cond})")
-    names = ", ".join(f"g.{name}" for name in aggregates)
+    names = ", ".join(f"g.{name}" for name in (*extra, *aggregates))
     return f"""
         SELECT CASE g.grp {" ".join(cases["node"])} END AS node_id,
                CASE g.grp {" ".join(cases["kind"])} END AS kind,
                CASE g.grp {" ".join(cases["period"])} END AS period,
                CASE g.grp {" ".join(cases["category"])} END AS category, {names}
-        FROM (SELECT {", ".join(f"t.{a} AS {a}" for a in args)},
+        FROM (SELECT {", ".join(f"t.{a} AS {a}" for a in args)}, {extras}
                      GROUPING({", ".join(f"t.{a}" for a in args)}) AS grp, {values}
               FROM {table} t GROUP BY GROUPING SETS ({", ".join(sets)})) g
         WHERE {" OR ".join(keep)}"""
@@ -361,16 +373,64 @@ def _bulk_load(cursor, tables: tuple[str, ...]) -> Iterator[None]:
                 cursor.execute(indexdef)
 
 
-def _full_rebuild(cursor) -> None:
-    cursor.execute(f"DELETE FROM {NODE_STAT}")  # read by pages: plain MVCC delete, no lock
-    month, ledger = month_of("r.service_date"), f"{LEDGER} r"
-    with _bulk_load(cursor, (FACT, PRESENCE, VOLUNTEER_TOTAL)):
+def _ledger_months(cursor) -> list[date]:
+    """First days of the months from the ledger's first to its last service date, found through
+    the (center_id, service_date) index: a MIN and a MAX per center, not a scan."""
+    cursor.execute(
+        f"""SELECT MIN(x.lo), MAX(x.hi) FROM (
+                SELECT (SELECT MIN(r.service_date) FROM {LEDGER} r WHERE r.center_id = n.id) AS lo,
+                       (SELECT MAX(r.service_date) FROM {LEDGER} r WHERE r.center_id = n.id) AS hi
+                FROM {NODES} n WHERE n.level = 'center') x"""
+    )
+    lo, hi = cursor.fetchone()
+    if lo is None:
+        return []
+    months, month = [], date(lo.year, lo.month, 1)
+    while month <= hi:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+def _load_base_summaries(cursor) -> None:
+    """Fact and presence rows of the whole ledger. On PostgreSQL month by month, each month read
+    through the (center_id, service_date) index: every aggregate fits in memory (one statement
+    over ten million rows spills its hash table to disk), and the rows of a month are written
+    together, so an incremental run later finds this month's rows side by side."""
+    if not _pg():
+        month, ledger = month_of("r.service_date"), f"{LEDGER} r"
         with _step("fact"):
             cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select(ledger, month)}")
         with _step("presence"):
             cursor.execute(
                 f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(ledger, month)}"
             )
+        return
+    ledger = f"""rollup_cm cm CROSS JOIN LATERAL (
+                     SELECT {LEDGER_COLUMNS} FROM {LEDGER} x
+                     WHERE x.center_id = cm.center_id AND x.service_date >= cm.month
+                           AND x.service_date < cm.month_end OFFSET 0) r"""
+    for month in _ledger_months(cursor):
+        _temp(
+            cursor,
+            "rollup_cm",
+            f"""SELECT n.id AS center_id, CAST(%s AS date) AS month,
+                       CAST(%s AS date) AS month_end
+                FROM {NODES} n WHERE n.level = 'center'""",
+            [month, date(month.year + month.month // 12, month.month % 12 + 1, 1)],
+        )
+        with _step("fact"):
+            cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select(ledger, 'cm.month')}")
+        with _step("presence"):
+            cursor.execute(
+                f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(ledger, 'cm.month')}"
+            )
+
+
+def _full_rebuild(cursor) -> None:
+    cursor.execute(f"DELETE FROM {NODE_STAT}")  # read by pages: plain MVCC delete, no lock
+    with _bulk_load(cursor, (FACT, PRESENCE, VOLUNTEER_TOTAL)):
+        _load_base_summaries(cursor)
         if _pg():
             # Statistics for the planner's choices below (the tables were empty a moment ago).
             cursor.execute(f"ANALYZE {FACT}, {PRESENCE}")
@@ -394,24 +454,22 @@ def _full_rebuild(cursor) -> None:
 # --- the incremental run: deltas of the touched buckets -----------------------------------------
 
 
+PRESENCE_KEY = ("node_id", "month", "category", "volunteer_id")
+IN_TOUCHED = (
+    "(f.node_id, f.month, f.category) IN (SELECT node_id, month, category FROM rollup_touched)"
+)
+
+
 def _incremental_batch(cursor) -> None:
-    in_touched = (
-        "(f.node_id, f.month, f.category) IN (SELECT node_id, month, category FROM rollup_touched)"
-    )
     fact_cols = ", ".join(f"f.{c.strip()}" for c in FACT_COLS.split(","))
     presence_cols = ", ".join(f"f.{c.strip()}" for c in PRESENCE_COLS.split(","))
     with _step("old_buckets"):
-        _temp(cursor, "rollup_old_fact", f"SELECT {fact_cols} FROM {FACT} f WHERE {in_touched}")
+        _temp(cursor, "rollup_old_fact", f"SELECT {fact_cols} FROM {FACT} f WHERE {IN_TOUCHED}")
         _temp(
             cursor,
             "rollup_old_pres",
-            f"SELECT {presence_cols} FROM {PRESENCE} f WHERE {in_touched}",
+            f"SELECT {presence_cols} FROM {PRESENCE} f WHERE {IN_TOUCHED}",
         )
-        for table in (FACT, PRESENCE):
-            cursor.execute(
-                f"DELETE FROM {table} WHERE (node_id, month, category) IN"
-                " (SELECT node_id, month, category FROM rollup_touched)"
-            )
     _temp(
         cursor,
         "rollup_cm",
@@ -420,16 +478,17 @@ def _incremental_batch(cursor) -> None:
     )
     ledger = _touched_ledger()
     with _step("bucket_facts"):
-        cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select(ledger, 'cm.month')}")
-        cursor.execute(
-            f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(ledger, 'cm.month')}"
-        )
-        _temp(cursor, "rollup_new_fact", f"SELECT {fact_cols} FROM {FACT} f WHERE {in_touched}")
+        _temp(cursor, "rollup_new_fact", _fact_select(ledger, "cm.month"), columns=FACT_COLS)
         _temp(
-            cursor,
-            "rollup_new_pres",
-            f"SELECT {presence_cols} FROM {PRESENCE} f WHERE {in_touched}",
+            cursor, "rollup_new_pres", _presence_select(ledger, "cm.month"), columns=PRESENCE_COLS
         )
+        # Facts are few (one per bucket and organization): replace them.
+        cursor.execute(
+            f"DELETE FROM {FACT} WHERE (node_id, month, category) IN"
+            " (SELECT node_id, month, category FROM rollup_touched)"
+        )
+        cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) SELECT {FACT_COLS} FROM rollup_new_fact")
+        _write_presence_diff(cursor)
     with _step("deltas"):
         sums, volunteers = _sum_deltas(cursor), _volunteer_deltas(cursor)
         _temp(cursor, "rollup_delta", f"{sums} UNION ALL {volunteers}")
@@ -446,6 +505,39 @@ def _incremental_batch(cursor) -> None:
         _top_organizations(cursor, full=False)
     with _step("volunteer_totals"):
         _volunteer_total_deltas(cursor)
+
+
+def _write_presence_diff(cursor) -> None:
+    """Presence rows are many (every person in every touched bucket), and most of a busy
+    bucket's rows do not change when a few entries arrive: write only the difference —
+    `rollup_pdiff` holds each added, removed or changed row with its old and new figures."""
+    match = " AND ".join(f"o.{c} = n.{c}" for c in PRESENCE_KEY)
+    place = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
+    _temp(
+        cursor,
+        "rollup_pdiff",
+        f"""SELECT {", ".join(f"n.{c}" for c in place.split(", "))},
+                   o.half_hours AS old_half_hours, o.person_times AS old_person_times,
+                   n.half_hours AS new_half_hours, n.person_times AS new_person_times
+            FROM rollup_new_pres n LEFT JOIN rollup_old_pres o ON {match}
+            WHERE o.volunteer_id IS NULL OR o.half_hours <> n.half_hours
+                  OR o.person_times <> n.person_times
+            UNION ALL
+            SELECT {", ".join(f"o.{c}" for c in place.split(", "))},
+                   o.half_hours, o.person_times, NULL, NULL
+            FROM rollup_old_pres o
+            WHERE NOT EXISTS (SELECT 1 FROM rollup_new_pres n WHERE {match})""",
+    )
+    key = ", ".join(PRESENCE_KEY)
+    cursor.execute(
+        f"DELETE FROM {PRESENCE} WHERE ({key}) IN"
+        f" (SELECT {key} FROM rollup_pdiff WHERE old_half_hours IS NOT NULL)"
+    )
+    cursor.execute(
+        f"""INSERT INTO {PRESENCE} ({PRESENCE_COLS})
+        SELECT {place}, new_half_hours, new_person_times FROM rollup_pdiff
+        WHERE new_half_hours IS NOT NULL"""
+    )
 
 
 def _apply_deltas(cursor) -> None:
@@ -506,68 +598,63 @@ def _volunteer_deltas(cursor) -> str:
     presence rows the batch did not add or remove. A (key, volunteer) pair changes only when
     it is not covered by a stay row; then it moves by [covered by added] − [covered by removed].
     """
-    key = "node_id, month, category, volunteer_id"
-    match = " AND ".join(f"o.{c} = n.{c}" for c in key.split(", "))
     cols = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
     _temp(
         cursor,
         "rollup_pchg",
-        f"""SELECT {cols}, 1 AS s FROM rollup_new_pres n
-            WHERE NOT EXISTS (SELECT 1 FROM rollup_old_pres o WHERE {match})
-            UNION ALL
-            SELECT {cols}, -1 AS s FROM rollup_old_pres o
-            WHERE NOT EXISTS (SELECT 1 FROM rollup_new_pres n WHERE {match})""",
+        f"""SELECT {cols}, CASE WHEN old_half_hours IS NULL THEN 1 ELSE -1 END AS s
+            FROM rollup_pdiff WHERE old_half_hours IS NULL OR new_half_hours IS NULL""",
     )
-    stay_match = " AND ".join(f"a.{c} = p.{c}" for c in key.split(", "))
+    # The other presence rows of those volunteers in the same years (on PostgreSQL one index
+    # range per volunteer and year: a join would scan the whole table).
+    added = " AND ".join(f"a.{c} = p.{c}" for c in PRESENCE_KEY)
     p_cols = ", ".join(f"p.{c}" for c in cols.split(", "))
+    if _pg():
+        stay_source = f"""(SELECT DISTINCT volunteer_id, year FROM rollup_pchg) c
+            CROSS JOIN LATERAL (
+                SELECT {cols} FROM {PRESENCE} x
+                WHERE x.volunteer_id = c.volunteer_id AND x.month >= c.year
+                      AND x.month < {plus("c.year", "year")} OFFSET 0) p"""
+    else:
+        stay_source = f"""{PRESENCE} p WHERE p.volunteer_id IN (SELECT volunteer_id
+            FROM rollup_pchg) AND p.year IN (SELECT year FROM rollup_pchg)"""
     _temp(
         cursor,
-        "rollup_pstay",
-        f"""SELECT {p_cols} FROM {PRESENCE} p
-            WHERE p.volunteer_id IN (SELECT volunteer_id FROM rollup_pchg)
-              AND p.year IN (SELECT year FROM rollup_pchg)
-              AND NOT EXISTS (SELECT 1 FROM rollup_pchg a WHERE a.s = 1 AND {stay_match})""",
+        "rollup_pset",
+        f"""SELECT {cols}, CASE WHEN s = 1 THEN 1 ELSE 0 END AS added,
+                   CASE WHEN s = -1 THEN 1 ELSE 0 END AS removed, 0 AS stays
+            FROM rollup_pchg
+            UNION ALL
+            SELECT {p_cols}, 0, 0, 1 FROM {stay_source}
+            {"WHERE" if _pg() else "AND"}
+                NOT EXISTS (SELECT 1 FROM rollup_pchg a WHERE a.s = 1 AND {added})""",
     )
-    parts = []
-    for combo in COMBOS:
-        node, period, category, cond = _key(*combo, "a")
-        st_node, st_period, st_category, st_cond = _key(*combo, "st")
-        same_category = "" if combo[2] else f" AND {st_category} = m.c"
-        parts.append(
-            f"""SELECT m.k AS node_id, '{combo[1]}' AS kind, m.per AS period, m.c AS category,
-                       0 AS half_hours, 0 AS person_times, SUM(m.s) AS volunteers,
-                       0 AS activities
-                FROM (SELECT x.k, x.per, x.c, x.v, SUM(x.s) AS s
-                      FROM (SELECT DISTINCT {node} AS k, {period} AS per, {category} AS c,
-                                   a.volunteer_id AS v, a.s AS s
-                            FROM rollup_pchg a WHERE {cond}) x
-                      GROUP BY x.k, x.per, x.c, x.v HAVING SUM(x.s) <> 0) m
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM rollup_pstay st
-                    WHERE st.volunteer_id = m.v AND {st_cond} AND {st_node} = m.k
-                          AND {st_period} = m.per{same_category})
-                GROUP BY m.k, m.per, m.c"""
-        )
-    return " UNION ALL ".join(parts)
+    # Per (key, volunteer): covered by a stay row → no change; else added − removed.
+    flags = {"added": "MAX(t.added)", "removed": "MAX(t.removed)", "stays": "MAX(t.stays)"}
+    return f"""SELECT v.node_id, v.kind, v.period, v.category, 0 AS half_hours,
+                      0 AS person_times,
+                      SUM(CASE WHEN v.stays = 0 THEN v.added - v.removed ELSE 0 END)
+                          AS volunteers,
+                      0 AS activities
+               FROM ({_combo_select("rollup_pset", flags, ("volunteer_id",))}) v
+               GROUP BY v.node_id, v.kind, v.period, v.category"""
 
 
 def _volunteer_total_deltas(cursor) -> None:
     cursor.execute(
         f"""INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours)
-        SELECT d.volunteer_id, SUM(d.half_hours)
-        FROM (SELECT volunteer_id, half_hours FROM rollup_new_pres
-              UNION ALL SELECT volunteer_id, -half_hours FROM rollup_old_pres) d
-        WHERE 1 = 1 GROUP BY d.volunteer_id
-        HAVING SUM(d.half_hours) <> 0
-               OR NOT EXISTS (SELECT 1 FROM {VOLUNTEER_TOTAL} t
-                              WHERE t.volunteer_id = d.volunteer_id)
+        SELECT d.volunteer_id,
+               SUM(COALESCE(d.new_half_hours, 0) - COALESCE(d.old_half_hours, 0))
+        FROM rollup_pdiff d WHERE 1 = 1 GROUP BY d.volunteer_id
+        HAVING SUM(COALESCE(d.new_half_hours, 0) - COALESCE(d.old_half_hours, 0)) <> 0
         ON CONFLICT (volunteer_id) DO UPDATE SET
             half_hours = {VOLUNTEER_TOTAL}.half_hours + excluded.half_hours"""
     )
     # A volunteer with no presence left has no total (as after a full rebuild).
     cursor.execute(
         f"""DELETE FROM {VOLUNTEER_TOTAL}
-        WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pchg WHERE s = -1)
+        WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pdiff
+                               WHERE new_half_hours IS NULL)
           AND NOT EXISTS (SELECT 1 FROM {PRESENCE} p
                           WHERE p.volunteer_id = {VOLUNTEER_TOTAL}.volunteer_id)"""
     )

@@ -77,6 +77,13 @@ class Migration(migrations.Migration):
             model_name="presence",
             index=models.Index(fields=["volunteer_id", "month"], name="presence_volunteer"),
         ),
+        migrations.RemoveConstraint(model_name="presence", name="presence_bucket"),
+        migrations.AddConstraint(
+            model_name="presence",
+            constraint=models.UniqueConstraint(
+                fields=("month", "node_id", "category", "volunteer_id"), name="presence_bucket"
+            ),
+        ),
         migrations.CreateModel(
             name="ResultStat",
             fields=[

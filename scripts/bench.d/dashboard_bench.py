@@ -189,6 +189,8 @@ def main() -> None:
     out, _seconds, rss_incremental = run(["rollup_hours"])
     result["incremental_s"] = round(rollup_ms(out) / 1000, 2)
     result["incremental_rss_mb"] = rss_incremental
+    steps = re.search(r"steps: (.*)", out)
+    result["incremental_steps"] = steps.group(1) if steps else ""
     out, _seconds, _rss = run(["verify_rollup", "--sample", "100"])
     found = re.search(r"核对 \d+ 个统计桶，\d+ 个统计桶不一致", out)
     result["verify"] = found.group(0) if found else out.strip()[-200:]

@@ -112,6 +112,35 @@ def test_incremental_after_a_correction_equals_full(ledger):
     _incremental_equals_full()
 
 
+def test_incremental_after_a_correction_to_zero_and_moves_between_places_equals_full(ledger):
+    """A volunteer leaves a station (corrected to zero) but stays counted in the city through
+    another month; another serves in a second street and category of a district they already
+    count in: the distinct counts move only where nothing else covers the volunteer."""
+    run_rollup(full=True)
+    gone = (
+        ServiceRecord.objects.approved()
+        .filter(volunteer=ledger.volunteers[1], organization=ledger.org)
+        .get()
+    )
+    correct_record(actor=ledger.admin, record=gone, hours=0, reason="重复记录")
+    add(
+        ledger.volunteers[0],
+        node=ledger.tree.jiqing,
+        day=ledger.jan,
+        hours=2,
+        category="health",
+        actor=ledger.chaoyang_staff,
+    )
+    add(
+        ledger.volunteers[3],
+        node=ledger.tree.donghuamen,
+        day=ledger.feb,
+        hours=1,
+        actor=ledger.dongcheng_staff,
+    )
+    _incremental_equals_full()
+
+
 def test_incremental_after_an_approval_equals_full(ledger):
     run_rollup(full=True)
     approve_records(actor=ledger.admin_b, records=[ledger.pending])
