@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from hypothesis import given
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 from certificates.services import issue_certificate
 from tests.factories import UserFactory
+from tests.imports.conftest import VOLUNTEER_HEADERS, csv_bytes, valid_id
 
 from .strategies import FUZZ, MARKUP_PAYLOADS, hostile_text, hostile_value
 from .world import build_world
@@ -134,12 +136,33 @@ ENDPOINTS = [
         {"scope": "node:110105001024"},
         user=lambda ctx: ctx.station_staff,
     ),
+    Endpoint(
+        "import job status (htmx)",
+        "/imports/jobs/{}/",
+        {"page": "1"},
+        user=lambda ctx: ctx.station_staff,
+        htmx=True,
+        segment=lambda ctx: str(_import_job(ctx).pk),
+    ),
     Endpoint("接单 tabs", "/orders/service/", {"tab": "handling"}, user=lambda ctx: ctx.admin),
     Endpoint("check-in list", "/checkin/manage/", {"page": "2"}, user=lambda ctx: ctx.admin),
     Endpoint(
         "service sites", "/sites/", {"q": "站", "district": "110105", "kind": "", "rating": ""}
     ),
 ]
+
+
+def _import_job(ctx: SimpleNamespace) -> Any:
+    from imports.scope import get_scope
+    from imports.services import start_import
+
+    rows = [["张三", "居民身份证", valid_id(0), "13800138000", "110105001024", "2024-05-01"]]
+    return start_import(
+        user=ctx.station_staff,
+        scope=get_scope(ctx.station_staff, f"node:{ctx.tree.nanlang.code}"),
+        kind="volunteers",
+        upload=SimpleUploadedFile("volunteers.csv", csv_bytes(VOLUNTEER_HEADERS, rows)),
+    )
 
 
 @pytest.fixture

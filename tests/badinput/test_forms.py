@@ -7,16 +7,26 @@ To cover a new form, add a `Target` to TARGETS:
     Target("place an order", "/orders/place/", fields={"title": "修水管", "detail": "…"},
            user=lambda ctx: ctx.user, stored=lambda ctx: Order.objects.count()),
 
-`fields` holds a *valid* value for each field; each example replaces some of them with hostile
-ones, so the form is probed past its first check. `url`, `user`, `prepare` and `stored` take the
-context (`ctx.tree`, `ctx.user`, and whatever `prepare` adds).
+`fields` holds a *valid* value for each field (`test_the_valid_values_of_each_target_are_accepted`
+checks that they are); each example replaces some of them with hostile ones, so the form is probed
+past its first check. `url`, `user`, `prepare` and `stored` take the context: the world of
+tests/badinput/world.py, plus `ctx.fields` (a copy of `fields` that `prepare` may complete with
+ids) and `ctx.files` (uploads). Hostile spreadsheets are in test_uploads.py, hostile paths and
+query strings in test_endpoints.py.
+
+POST views that read nothing but the ids in their path have no Target (the access matrix covers
+them): joining, leaving or removing a member, removing staff, revealing or verifying a document,
+cancelling a sign-up, a project's submit/start/finish, deleting an activity or shift, approving a
+sign-up or marking a no-show, confirming or cancelling an import, taking a dispatched order,
+starting service, publishing a 五星 batch, signing out.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -36,8 +46,10 @@ from hypothesis import strategies as st
 from accounts.models import User
 from attendance import services as attendance_services
 from attendance.codes import current_code
+from campaigns import services as campaign_services
 from certificates import services as certificate_services
 from hours import services as hours_services
+from hours.models import ServiceRecord, StarLevel
 from projects import services as project_services
 from projects.models import SignUp
 from tests.factories import PASSWORD, OrganizationFactory, UserFactory
@@ -73,6 +85,9 @@ class Target:
     refusals: frozenset[int] = frozenset({200, 400, 403, 404, 405, 429})
     # Fields whose value is a redirect target: the redirect must stay on this site.
     redirect_fields: tuple[str, ...] = field(default=())
+    # A known bug in an app another engineer owns, pinned by its own (xfail) test: the fuzzing
+    # of this target is skipped until it is fixed.
+    known_bug: str = ""
 
 
 def _date(days: int) -> str:
@@ -225,6 +240,95 @@ def _order_published_with_taker(ctx: SimpleNamespace) -> None:
 def _order_in_service_fields(ctx: SimpleNamespace) -> None:
     order_in_service(ctx)
     ctx.fields["served-0-volunteer_number"] = ctx.member.number
+
+
+def _seed_star_levels() -> None:
+    """The star thresholds are seeded by a migration; a flushed test database may have lost them."""
+    importlib.import_module("hours.migrations.0003_seed_star_levels").seed(apps, None)
+
+
+def _five_star_candidate(ctx: SimpleNamespace) -> None:
+    _seed_star_levels()
+    year = timezone.localdate().year
+    ctx.batch = hours_services.create_star_batch(actor=ctx.fed, year=year)
+    ServiceRecord.objects.create(  # 1500 hours of history: inserts are what the ledger allows
+        volunteer=ctx.member,
+        organization=ctx.org,
+        center=ctx.tree.chaoyang,
+        institute=ctx.tree.jianwai,
+        station=ctx.tree.nanlang,
+        category="elderly",
+        service_date=date(year, 6, 1),
+        title="历史服务",
+        half_hours=3000,
+        source="import",
+        status="approved",
+    )
+    ctx.fields["volunteer"] = str(ctx.member.pk)
+
+
+def _five_star_nomination(ctx: SimpleNamespace) -> None:
+    _five_star_candidate(ctx)
+    ctx.nomination = hours_services.nominate_for_star(
+        actor=ctx.admin, batch=ctx.batch, organization=ctx.org, volunteer=ctx.member
+    )
+    ctx.fields["nomination"] = str(ctx.nomination.pk)
+
+
+def _campaign(ctx: SimpleNamespace) -> None:
+    ctx.campaign = campaign_services.campaign_create(
+        actor=ctx.center_staff,
+        name="学雷锋志愿服务月",
+        starts_on=timezone.localdate() - timedelta(days=5),
+        ends_on=timezone.localdate() + timedelta(days=25),
+        covered_nodes=[ctx.tree.jianwai],
+    )
+    ctx.fields.update(project=str(ctx.recruiting.pk))
+
+
+def _enrolment(ctx: SimpleNamespace) -> None:
+    _campaign(ctx)
+    ctx.enrolment = campaign_services.enrol_project(
+        actor=ctx.admin, campaign=ctx.campaign, project=ctx.recruiting
+    )
+
+
+def _site(ctx: SimpleNamespace) -> None:
+    ctx.site = campaign_services.site_create(
+        actor=ctx.admin,
+        project=ctx.event,
+        name="南郎家园文明实践站",
+        kind="station",
+        address="南郎家园 1 号",
+        opening_hours="9:00-17:00",
+        services="助老、咨询",
+    )
+
+
+def _benefit_fields(ctx: SimpleNamespace) -> None:
+    _seed_star_levels()
+    ctx.fields["min_level"] = str(StarLevel.objects.get(level=1).pk)
+
+
+def _benefit(ctx: SimpleNamespace) -> None:
+    _benefit_fields(ctx)
+    ctx.benefit = campaign_services.benefit_save(
+        actor=ctx.fed,
+        name="公园年票",
+        provider="市公园管理中心",
+        min_level=StarLevel.objects.get(level=1),
+    )
+
+
+def _counter(ctx: SimpleNamespace) -> None:
+    ctx.counter = campaign_services.counter_create(
+        actor=ctx.admin, project=ctx.recorded.project, name="发放资料", unit="份"
+    )
+    ctx.fields[f"counter_{ctx.counter.pk}"] = "120"
+
+
+def _done_order_counter(ctx: SimpleNamespace) -> None:
+    order_done(ctx)
 
 
 def _upload_fields(ctx: SimpleNamespace) -> None:
@@ -832,6 +936,136 @@ TARGETS = [
         user=lambda ctx: ctx.fed,
         redirect_fields=("next",),
     ),
+    # --- 五星 awards --------------------------------------------------------------------------------
+    Target(
+        "nominate for 五星",
+        lambda ctx: f"/organizations/{ctx.org.pk}/hours/stars/",
+        fields={"volunteer": ""},
+        user=lambda ctx: ctx.admin,
+        prepare=_five_star_candidate,
+        stored=lambda ctx, client: _count("hours.StarNomination"),
+    ),
+    Target(
+        "review a 五星 nomination",
+        lambda ctx: f"/hours/stars/{ctx.batch.year}/",
+        fields={"nomination": "", "action": "reject", "note": "时长有误"},
+        user=lambda ctx: ctx.fed,
+        prepare=_five_star_nomination,
+        stored=lambda ctx, client: _row(ctx.nomination),
+    ),
+    # --- campaigns, service sites, results, benefits -------------------------------------------------
+    Target(
+        "create a campaign",
+        "/campaigns/new/",
+        fields={
+            "name": "学雷锋志愿服务月",
+            "starts_on": _date(1),
+            "ends_on": _date(30),
+            "covered_nodes": [],
+            "description": "三月学雷锋",
+        },
+        user=lambda ctx: ctx.center_staff,
+        prepare=lambda ctx: ctx.fields.update(covered_nodes=[str(ctx.tree.jianwai.pk)]),
+        stored=lambda ctx, client: _count("campaigns.Campaign"),
+        known_bug="see test_a_campaign_ending_in_the_year_9999_is_refused_or_shown",
+    ),
+    Target(
+        "enrol a project in a campaign",
+        lambda ctx: f"/campaigns/{ctx.campaign.pk}/enrol/",
+        fields={"project": ""},
+        user=lambda ctx: ctx.admin,
+        prepare=_campaign,
+        stored=lambda ctx, client: _count("campaigns.Enrolment"),
+    ),
+    Target(
+        "decide a campaign enrolment",
+        lambda ctx: f"/campaigns/enrolments/{ctx.enrolment.pk}/decide/",
+        fields={"decision": "reject", "note": "不在活动范围"},
+        user=lambda ctx: ctx.center_staff,
+        prepare=_enrolment,
+        stored=lambda ctx, client: _row(ctx.enrolment),
+    ),
+    Target(
+        "create a service site",
+        "/sites/new/",
+        fields={
+            "project": "",
+            "name": "南郎家园文明实践站",
+            "kind": "station",
+            "address": "南郎家园 1 号",
+            "opening_hours": "9:00-17:00",
+            "services": "助老、咨询",
+        },
+        user=lambda ctx: ctx.admin,
+        prepare=lambda ctx: ctx.fields.update(project=str(ctx.event.pk)),
+        stored=lambda ctx, client: _count("campaigns.ServiceSite"),
+    ),
+    Target(
+        "rate a service site",
+        lambda ctx: f"/sites/{ctx.site.pk}/rate/",
+        fields={"rating": "gold"},
+        user=lambda ctx: ctx.fed,
+        prepare=_site,
+        stored=lambda ctx, client: _row(ctx.site),
+    ),
+    Target(
+        "add an output counter",
+        lambda ctx: f"/campaigns/projects/{ctx.recruiting.pk}/counters/",
+        fields={"name": "发放资料", "unit": "份"},
+        user=lambda ctx: ctx.admin,
+        stored=lambda ctx, client: _count("campaigns.OutputCounter"),
+    ),
+    Target(
+        "record an activity's results",
+        lambda ctx: f"/campaigns/results/activity/{ctx.recorded.pk}/",
+        fields={"people_served": "40"},
+        user=lambda ctx: ctx.admin,
+        prepare=_counter,
+        stored=lambda ctx, client: (
+            _count("campaigns.ServiceResult"),
+            list(apps.get_model("campaigns.ServiceResult").objects.values_list("people_served")),
+        ),
+    ),
+    Target(
+        "record an order's results",
+        lambda ctx: f"/campaigns/results/order/{ctx.order.pk}/",
+        fields={"people_served": "1"},
+        user=lambda ctx: ctx.admin,
+        prepare=_done_order_counter,
+        stored=lambda ctx, client: list(
+            apps.get_model("campaigns.ServiceResult").objects.values_list("people_served")
+        ),
+    ),
+    Target(
+        "add a benefit",
+        "/campaigns/benefits/",
+        fields={
+            "name": "公园年票",
+            "provider": "市公园管理中心",
+            "min_level": "",
+            "days": "周一至周五",
+            "description": "凭志愿者证",
+            "is_active": "on",
+        },
+        user=lambda ctx: ctx.fed,
+        prepare=_benefit_fields,
+        stored=lambda ctx, client: _count("campaigns.Benefit"),
+    ),
+    Target(
+        "edit a benefit",
+        lambda ctx: f"/campaigns/benefits/{ctx.benefit.pk}/edit/",
+        fields={
+            "name": "公园年票",
+            "provider": "市公园管理中心",
+            "min_level": "",
+            "days": "",
+            "description": "",
+            "is_active": "",
+        },
+        user=lambda ctx: ctx.fed,
+        prepare=_benefit,
+        stored=lambda ctx, client: _row(ctx.benefit),
+    ),
     # --- imports ----------------------------------------------------------------------------------
     Target(
         "upload a spreadsheet",
@@ -865,7 +1099,18 @@ def _echoed(body: str, values: dict[str, Any]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=[t.id for t in TARGETS])
+def _fuzzed(targets: list[Target]) -> list[Any]:
+    return [
+        pytest.param(
+            t,
+            id=t.id,
+            marks=[pytest.mark.xfail(run=False, reason=t.known_bug)] if t.known_bug else [],
+        )
+        for t in targets
+    ]
+
+
+@pytest.mark.parametrize("target", _fuzzed(TARGETS))
 @FUZZ
 @given(data=st.data())
 def test_hostile_input_is_refused_cleanly(target: Target, ctx: SimpleNamespace, data) -> None:
@@ -1007,3 +1252,27 @@ def test_the_dashboard_refresh_goes_back_only_to_a_path_on_this_site(client, db,
     assert (response.status_code, response["Location"]) == (302, "/dashboard/")
     response = client.post("/dashboard/refresh/", {"next": "/dashboard/110105/?period=2026"})
     assert response["Location"] == "/dashboard/110105/?period=2026"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="campaigns: campaign_create accepts any end date; campaigns/selectors.py _trend() then "
+    "builds a bar per week up to it (417 000 for 9999-12-31) and overflows past date.max: a 500 "
+    "on the campaign's page. Reported to the campaigns owner; the fix is to bound the period.",
+)
+def test_a_campaign_ending_in_the_year_9999_is_refused_or_shown(client, tree):
+    client.force_login(UserFactory(staff_node=tree.chaoyang))
+    response = client.post(
+        "/campaigns/new/",
+        {
+            "name": "学雷锋志愿服务月",
+            "starts_on": _date(1),
+            "ends_on": "9999-12-31",
+            "covered_nodes": [str(tree.jianwai.pk)],
+        },
+    )
+    if response.status_code in REDIRECTS:
+        client.raise_request_exception = False
+        assert client.get(response["Location"]).status_code == 200
+    else:
+        assert response.status_code in {200, 400}
