@@ -92,6 +92,11 @@ class Site:
         assert response.status == status, f"GET {path} answered {response.status}, not {status}"
         return self.arrived()
 
+    def reload(self) -> Site:
+        """Load the current page again (what someone does to see what changed meanwhile)."""
+        self.page.reload()
+        return self.arrived()
+
     def click_link(self, name: str | re.Pattern[str], *, within: str = "body") -> Site:
         """Follow a link (or a link styled as a button) by its accessible name."""
         scope = self.page.locator(within)

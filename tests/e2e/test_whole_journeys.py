@@ -49,8 +49,7 @@ def seed_star_levels() -> None:
 
 def read_checkin_code(staff) -> str:
     """What the volunteer reads off the venue screen (the page staff keep open)."""
-    staff.page.reload()
-    staff.arrived()
+    staff.reload()
     shown = staff.page.locator("#checkin-code .code-digits").inner_text()
     match = CODE.search(shown)
     assert match, shown
@@ -129,8 +128,7 @@ def test_a_volunteer_from_sign_up_to_a_verified_certificate(site, another_site, 
     admin.click_button("同意 韩梅梅 加入", within="main")
     admin.expect_text("已同意 韩梅梅 加入")
 
-    site.page.reload()
-    site.arrived().expect_text("您是本组织的成员")
+    site.reload().expect_text("您是本组织的成员")
 
     # She signs up for today's activity.
     site.visit("/projects/")
