@@ -58,6 +58,9 @@ def output_per_person_time() -> int:
 # --- campaigns ---------------------------------------------------------------------------------
 
 
+MAX_CAMPAIGN_DAYS = 366
+
+
 def covers(campaign: Campaign, node: PracticeNode) -> bool:
     return any(covered.contains(node) for covered in campaign.covered_nodes.all())
 
@@ -77,6 +80,12 @@ def _campaign_errors(
         errors["name"] = _("请填写活动名称。")
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = _("结束日期不能早于开始日期。")
+    elif starts_on and ends_on and (ends_on - starts_on).days >= MAX_CAMPAIGN_DAYS:
+        # A campaign is a season (学雷锋月, 春运): a year at most keeps its daily figures and
+        # trend meaningful, and a typo such as 9999 from reaching the pages.
+        errors["ends_on"] = _("主题活动期间最长一年（%(days)d 天），请核对结束日期。") % {
+            "days": MAX_CAMPAIGN_DAYS
+        }
     if not nodes:
         errors["covered_nodes"] = _("请至少选择一个覆盖的阵地。")
     if owner is not None and any(not owner.contains(n) for n in nodes):

@@ -5,15 +5,15 @@ from __future__ import annotations
 import sys
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .health import run_checks
 from .middleware import database_unavailable_response, is_database_outage
+from .redirects import redirect_to_next
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -35,13 +35,7 @@ def toggle_elder_mode(request: HttpRequest) -> HttpResponse:
     user = request.user
     user.elder_mode = not user.elder_mode
     user.save(update_fields=["elder_mode"])
-    target = request.POST.get("next", "/")
-    # Only a path on this site; redirect() would try a non-path value as a URL name (and fail).
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        target = "/"
-    return HttpResponseRedirect(target)
+    return redirect_to_next(request, request.POST.get("next", "/"))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

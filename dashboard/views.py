@@ -11,13 +11,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civilization_stations.models import PracticeNode
 from core.access import federation_admin_required, is_federation_admin, staff_required
 from core.choices import ServiceCategory
+from core.redirects import redirect_to_next
 
 from .access import get_dashboard_node_for_staff, get_public_node
 from .rollup import request_refresh
@@ -181,7 +181,4 @@ def stats_json(request: HttpRequest, code: str) -> JsonResponse:
 def refresh(request: HttpRequest) -> HttpResponse:
     request_refresh()
     messages.success(request, _("已请求刷新统计数据，几分钟内更新完毕后刷新本页即可看到。"))
-    target = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("dashboard:home")
-    return redirect(target)
+    return redirect_to_next(request, request.POST.get("next") or "", reverse("dashboard:home"))

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,12 @@ class JourneyError(AssertionError):
     pass
 
 
+@dataclass(frozen=True)
+class Download:
+    name: str  # the file name the server suggested
+    content: bytes
+
+
 @dataclass
 class Site:
     """A person at a browser: visit pages, follow links, fill and submit forms. Every page reached
@@ -83,6 +90,11 @@ class Site:
         response = self.page.goto(self.url(path))
         assert response is not None, f"no response for {path}"
         assert response.status == status, f"GET {path} answered {response.status}, not {status}"
+        return self.arrived()
+
+    def reload(self) -> Site:
+        """Load the current page again (what someone does to see what changed meanwhile)."""
+        self.page.reload()
         return self.arrived()
 
     def click_link(self, name: str | re.Pattern[str], *, within: str = "body") -> Site:
@@ -110,14 +122,35 @@ class Site:
             target.click()
         return self.arrived()
 
-    def fill(self, label: str | re.Pattern[str], value: str) -> Site:
-        """Fill the input with this accessible label (so unlabelled inputs cannot be filled). A
-        string matches the whole label, give or take a trailing colon: "密码" is not "密码（重复）"."""
+    def field(self, label: str | re.Pattern[str]) -> Any:
+        """The one form control with this accessible label (so unlabelled controls cannot be
+        used). A string matches the whole label, give or take a trailing colon or required
+        mark: "密码" is not "密码（重复）", "文件" is not "整个文件都不导入"."""
         if isinstance(label, str):
             label = re.compile(rf"^\s*{re.escape(label)}\s*[:：]?\s*\*?\s*$")
-        field = self.page.get_by_label(label)
-        assert field.count() == 1, f"{field.count()} fields labelled {label.pattern!r}"
-        field.fill(value)
+        control = self.page.get_by_label(label)
+        assert control.count() == 1, f"{control.count()} fields labelled {label.pattern!r}"
+        return control
+
+    def fill(self, label: str | re.Pattern[str], value: str) -> Site:
+        self.field(label).fill(value)
+        return self
+
+    def select(self, label: str | re.Pattern[str], option: str) -> Site:
+        """Choose an option of a select by its visible text."""
+        self.field(label).select_option(label=option)
+        return self
+
+    def check(self, label: str | re.Pattern[str]) -> Site:
+        """Tick a checkbox or choose a radio button."""
+        self.field(label).check()
+        return self
+
+    def attach(self, label: str | re.Pattern[str], name: str, content: bytes) -> Site:
+        """Choose a file for a file input, as if picked from the phone or computer."""
+        self.field(label).set_input_files(
+            files=[{"name": name, "mimeType": "application/octet-stream", "buffer": content}]
+        )
         return self
 
     def fill_form(self, values: dict[str, str]) -> Site:
@@ -129,6 +162,26 @@ class Site:
         self.page.wait_for_load_state("load")
         self.audit()
         return self
+
+    def download(self, name: str | re.Pattern[str], *, within: str = "main") -> Download:
+        """Follow a link that downloads a file (an attachment, or a PDF the browser saves)."""
+        exact = isinstance(name, str)
+        link = self.page.locator(within).get_by_role("link", name=name, exact=exact).first
+        with self.page.expect_download() as info:
+            link.click()
+        download = info.value
+        failure = download.failure()
+        assert failure is None, f"the download of {download.url} failed: {failure}"
+        return Download(
+            name=download.suggested_filename, content=Path(download.path()).read_bytes()
+        )
+
+    def table(self, within: str = "main table") -> list[list[str]]:
+        """The rows of a table as shown (header row included), each cell's visible text."""
+        return self.page.locator(within).first.evaluate(
+            """table => Array.from(table.rows).map(
+                row => Array.from(row.cells).map(cell => cell.innerText.trim()))"""
+        )
 
     # --- expectations -------------------------------------------------------------------
     def expect_text(self, text: str | re.Pattern[str], *, within: str = "main") -> Site:
@@ -221,12 +274,46 @@ def viewport(request: pytest.FixtureRequest) -> str:
 def site(
     request: pytest.FixtureRequest, browser: Any, live_server: Any, viewport: str
 ) -> Iterator[Site]:
-    context = browser.new_context(locale="zh-CN", **VIEWPORTS[viewport])
+    with open_site(request, browser, live_server.url, viewport) as site:
+        yield site
+
+
+@pytest.fixture
+def another_site(
+    request: pytest.FixtureRequest, browser: Any, live_server: Any, viewport: str
+) -> Iterator[Callable[[str], Site]]:
+    """More people in one journey: `admin = another_site("admin")` opens another browser
+    context (its own cookies and session) at the same viewport, checked like `site`."""
+    opened: list[Any] = []
+
+    def make(label: str) -> Site:
+        manager = open_site(request, browser, live_server.url, viewport, label=label)
+        opened.append(manager)
+        return manager.__enter__()
+
+    yield make
+    problems = []
+    for manager in reversed(opened):  # every context is checked and closed, whatever the others
+        try:
+            manager.__exit__(None, None, None)
+        except JourneyError as error:
+            problems.append(str(error))
+    if problems:
+        raise JourneyError("\n".join(problems))
+
+
+@contextmanager
+def open_site(
+    request: pytest.FixtureRequest, browser: Any, base_url: str, viewport: str, label: str = ""
+) -> Iterator[Site]:
+    """A browser context with the page checks wired in; on leaving it, a journey that passed
+    fails if a check found a problem, and a failing one leaves a screenshot."""
+    context = browser.new_context(locale="zh-CN", accept_downloads=True, **VIEWPORTS[viewport])
     # Injected through the DevTools protocol, so the CSP (no inline scripts) does not block it.
     context.add_init_script(script=AXE_JS)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    site = Site(page=page, base_url=live_server.url, viewport=viewport)
+    site = Site(page=page, base_url=base_url, viewport=viewport)
 
     def on_console(message: Any) -> None:
         if message.type == "error" and "Content Security Policy" in message.text:
@@ -253,6 +340,6 @@ def site(
     finally:
         if failed or site.problems:
             RESULTS_DIR.mkdir(exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
-            page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid + (f"-{label}" if label else ""))
+            page.screenshot(path=str(RESULTS_DIR / f"{name[-150:]}.png"), full_page=True)
         context.close()

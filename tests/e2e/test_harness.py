@@ -32,3 +32,16 @@ def test_the_csp_blocks_an_injected_inline_script_and_the_harness_reports_it(sit
     found, site.problems = site.problems, []
     assert ran is False
     assert any("Content Security Policy" in p for p in found), found
+
+
+@pytest.mark.parametrize("viewport", ["desktop"])
+def test_a_second_persons_browser_is_checked_like_the_first(another_site):
+    other = another_site("second")
+    other.visit("/")
+    other.page.evaluate(
+        """() => { const img = document.createElement("img");
+                   img.src = "/static/css/app.css"; document.querySelector("main").append(img); }"""
+    )
+    other.audit(again=True)
+    found, other.problems = other.problems, []
+    assert any("image-alt" in p and "[desktop]" in p for p in found), found
