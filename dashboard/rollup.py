@@ -964,7 +964,9 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
 def request_refresh() -> None:
     """A federation admin asked for fresh figures: note it and enqueue the incremental run
     after the current transaction commits."""
+    from core.outbox import enqueue
+
     from .tasks import rollup_incremental
 
     RollupState.objects.update_or_create(pk=1, defaults={"refresh_requested_at": timezone.now()})
-    transaction.on_commit(lambda: rollup_incremental.delay())
+    enqueue(rollup_incremental)

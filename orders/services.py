@@ -663,7 +663,8 @@ def expire_due_orders(*, now: datetime | None = None, batch_size: int = 500) -> 
             )
             for pk in pks:
                 transaction.on_commit(
-                    lambda pk=pk: send_order_notice(order_pk=pk, kind=Kind.EXPIRED)
+                    lambda pk=pk: send_order_notice(order_pk=pk, kind=Kind.EXPIRED),
+                    robust=True,
                 )
             total += changed
         if len(due) < batch_size:
@@ -705,8 +706,10 @@ _HANDLER_TEXT = {
 
 
 def _notify(order: Order, kind: str) -> None:
+    # robust: the change is committed; a notice that fails (the database gone just after the
+    # commit, say) is logged, never turned into an error page that makes a resident resubmit.
     pk = order.pk
-    transaction.on_commit(lambda: send_order_notice(order_pk=pk, kind=kind))
+    transaction.on_commit(lambda: send_order_notice(order_pk=pk, kind=kind), robust=True)
 
 
 def _resident_email(order: Order) -> str:
