@@ -476,12 +476,17 @@ def _incremental_batch(cursor) -> None:
         f"SELECT DISTINCT center_id, month, {plus('month', 'month')} AS month_end"
         " FROM rollup_touched",
     )
-    ledger = _touched_ledger()
     with _step("bucket_facts"):
-        _temp(cursor, "rollup_new_fact", _fact_select(ledger, "cm.month"), columns=FACT_COLS)
+        # The touched buckets' ledger rows, read once for both summaries.
         _temp(
-            cursor, "rollup_new_pres", _presence_select(ledger, "cm.month"), columns=PRESENCE_COLS
+            cursor,
+            "rollup_ledger",
+            f"SELECT {', '.join(f'r.{c.strip()}' for c in LEDGER_COLUMNS.split(','))},"
+            f" cm.month AS month FROM {_touched_ledger()}",
         )
+        ledger = "rollup_ledger r"
+        _temp(cursor, "rollup_new_fact", _fact_select(ledger, "r.month"), columns=FACT_COLS)
+        _temp(cursor, "rollup_new_pres", _presence_select(ledger, "r.month"), columns=PRESENCE_COLS)
         # Facts are few (one per bucket and organization): replace them.
         cursor.execute(
             f"DELETE FROM {FACT} WHERE (node_id, month, category) IN"
@@ -597,6 +602,7 @@ def _volunteer_deltas(cursor) -> str:
     Before = stay ∪ removed rows, after = stay ∪ added rows, where *stay* are the volunteer's
     presence rows the batch did not add or remove. A (key, volunteer) pair changes only when
     it is not covered by a stay row; then it moves by [covered by added] − [covered by removed].
+    The work follows the size of the change: the changed rows, and their volunteers' own rows.
     """
     cols = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
     _temp(
@@ -605,39 +611,59 @@ def _volunteer_deltas(cursor) -> str:
         f"""SELECT {cols}, CASE WHEN old_half_hours IS NULL THEN 1 ELSE -1 END AS s
             FROM rollup_pdiff WHERE old_half_hours IS NULL OR new_half_hours IS NULL""",
     )
-    # The other presence rows of those volunteers in the same years (on PostgreSQL one index
-    # range per volunteer and year: a join would scan the whole table).
+    # The *stay* rows: the other presence rows of those volunteers in the same years, the rows
+    # this batch added excepted (on PostgreSQL one index range per volunteer and year: a join
+    # would scan the whole table).
     added = " AND ".join(f"a.{c} = p.{c}" for c in PRESENCE_KEY)
     p_cols = ", ".join(f"p.{c}" for c in cols.split(", "))
+    not_added = f"NOT EXISTS (SELECT 1 FROM rollup_pchg a WHERE a.s = 1 AND {added})"
     if _pg():
         stay_source = f"""(SELECT DISTINCT volunteer_id, year FROM rollup_pchg) c
             CROSS JOIN LATERAL (
                 SELECT {cols} FROM {PRESENCE} x
                 WHERE x.volunteer_id = c.volunteer_id AND x.month >= c.year
-                      AND x.month < {plus("c.year", "year")} OFFSET 0) p"""
+                      AND x.month < {plus("c.year", "year")} OFFSET 0) p
+            WHERE {not_added}"""
     else:
         stay_source = f"""{PRESENCE} p WHERE p.volunteer_id IN (SELECT volunteer_id
-            FROM rollup_pchg) AND p.year IN (SELECT year FROM rollup_pchg)"""
+            FROM rollup_pchg) AND p.year IN (SELECT year FROM rollup_pchg) AND {not_added}"""
+    _temp(cursor, "rollup_pstay", f"SELECT {p_cols} FROM {stay_source}")
+    # For each changed row and combo: is its (key, volunteer) covered by a stay row? One join
+    # of the changes with their volunteers' other rows (a handful each), sixteen flags.
+    group = ", ".join(f"a.{c}" for c in cols.split(", "))
+    flags = []
+    for i, combo in enumerate(COMBOS):
+        node, period, category, _cond = _key(*combo, "a")
+        st_node, st_period, st_category, st_cond = _key(*combo, "st")
+        same = f"{st_cond} AND {st_node} = {node} AND {st_period} = {period}"
+        if not combo[2]:
+            same += f" AND {st_category} = {category}"
+        flags.append(f"MAX(CASE WHEN {same} THEN 1 ELSE 0 END) AS c{i}")
     _temp(
         cursor,
-        "rollup_pset",
-        f"""SELECT {cols}, CASE WHEN s = 1 THEN 1 ELSE 0 END AS added,
-                   CASE WHEN s = -1 THEN 1 ELSE 0 END AS removed, 0 AS stays
-            FROM rollup_pchg
-            UNION ALL
-            SELECT {p_cols}, 0, 0, 1 FROM {stay_source}
-            {"WHERE" if _pg() else "AND"}
-                NOT EXISTS (SELECT 1 FROM rollup_pchg a WHERE a.s = 1 AND {added})""",
+        "rollup_pcov",
+        f"""SELECT {group}, a.s, {", ".join(flags)}
+            FROM rollup_pchg a LEFT JOIN rollup_pstay st
+                 ON st.volunteer_id = a.volunteer_id AND st.year = a.year
+            GROUP BY {group}, a.s""",
     )
-    # Per (key, volunteer): covered by a stay row → no change; else added − removed.
-    flags = {"added": "MAX(t.added)", "removed": "MAX(t.removed)", "stays": "MAX(t.stays)"}
-    return f"""SELECT v.node_id, v.kind, v.period, v.category, 0 AS half_hours,
-                      0 AS person_times,
-                      SUM(CASE WHEN v.stays = 0 THEN v.added - v.removed ELSE 0 END)
-                          AS volunteers,
-                      0 AS activities
-               FROM ({_combo_select("rollup_pset", flags, ("volunteer_id",))}) v
-               GROUP BY v.node_id, v.kind, v.period, v.category"""
+    # An uncovered (key, volunteer) moves the count by [added] − [removed] (a volunteer moving
+    # between two stations of one street is +1 −1 = 0 for the street).
+    parts = []
+    for i, combo in enumerate(COMBOS):
+        node, period, category, cond = _key(*combo, "a")
+        parts.append(
+            f"""SELECT m.k AS node_id, '{combo[1]}' AS kind, m.per AS period, m.c AS category,
+                       0 AS half_hours, 0 AS person_times, SUM(m.s) AS volunteers,
+                       0 AS activities
+                FROM (SELECT x.k, x.per, x.c, x.v, SUM(x.s) AS s
+                      FROM (SELECT DISTINCT {node} AS k, {period} AS per, {category} AS c,
+                                   a.volunteer_id AS v, a.s AS s
+                            FROM rollup_pcov a WHERE {cond} AND a.c{i} = 0) x
+                      GROUP BY x.k, x.per, x.c, x.v) m
+                GROUP BY m.k, m.per, m.c"""
+        )
+    return " UNION ALL ".join(parts)
 
 
 def _volunteer_total_deltas(cursor) -> None:

@@ -103,7 +103,16 @@ class Volunteer(models.Model):
     class Meta:
         verbose_name = _("志愿者")
         verbose_name_plural = _("志愿者")
-        indexes = [models.Index(fields=["residence_node"], name="volunteer_residence")]
+        indexes = [
+            models.Index(fields=["residence_node"], name="volunteer_residence"),
+            # Open registrations per residence, counted by every statistics run: an index-only
+            # scan (4.4 million rows) instead of reading the whole table.
+            models.Index(
+                fields=["residence_node"],
+                name="volunteer_open_residence",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
