@@ -177,22 +177,41 @@ LEDGER_COLUMNS = (
 )
 
 
+# A month touched in this many districts or more is read whole (through the ledger's BRIN index
+# on the service date: the month's pages once); below it, district by district through the
+# (center_id, service_date) B-tree. Rows of one month lie together on disk, interleaved across
+# districts, so reading a busy month district by district would read its pages 17 times.
+WHOLE_MONTH_CENTERS = 4
+
+
 def _touched_ledger() -> str:
-    """FROM clause: the approved-or-not ledger rows of the touched buckets, reached through
-    (center, month) ranges of its (center_id, service_date) index — the partition key of a
-    ledger partitioned by month — then matched to the exact buckets. On PostgreSQL the range
-    scan is a LATERAL subquery behind OFFSET 0: as a plain join the planner cannot see how few
-    rows a (center, month) range holds and scans the whole ledger instead."""
-    match = f"""JOIN rollup_touched t ON t.node_id = {DEEPEST} AND t.month = cm.month
+    """FROM clause: the ledger rows of the touched buckets (as `r`, with their bucket month as
+    `r.month`), reached through month or (center, month) ranges — the partition key of a
+    ledger partitioned by month — then matched to the exact buckets. On PostgreSQL each range
+    is a LATERAL subquery behind OFFSET 0: as a plain join the planner cannot see how few rows a
+    range holds and scans the whole ledger instead."""
+    columns = ", ".join(f"x.{c.strip()}" for c in LEDGER_COLUMNS.split(","))
+    match = f"""JOIN rollup_touched t ON t.node_id = {DEEPEST} AND t.month = r.month
                     AND t.category = r.category"""
-    if _pg():
-        return f"""rollup_cm cm CROSS JOIN LATERAL (
-                       SELECT {LEDGER_COLUMNS} FROM {LEDGER} x
-                       WHERE x.center_id = cm.center_id AND x.service_date >= cm.month
-                             AND x.service_date < cm.month_end OFFSET 0) r
+    if not _pg():
+        return f"""(SELECT {columns}, cm.month AS month FROM {LEDGER} x
+                    JOIN rollup_cm cm ON x.center_id = cm.center_id
+                         AND x.service_date >= cm.month AND x.service_date < cm.month_end) r
                    {match}"""
-    return f"""{LEDGER} r JOIN rollup_cm cm ON r.center_id = cm.center_id
-                   AND r.service_date >= cm.month AND r.service_date < cm.month_end
+    busy = f"""(SELECT month FROM rollup_cm GROUP BY month
+                HAVING COUNT(*) >= {WHOLE_MONTH_CENTERS})"""
+    return f"""(SELECT r.* FROM (SELECT DISTINCT month, month_end FROM rollup_cm
+                                 WHERE month IN {busy}) mm
+                CROSS JOIN LATERAL (
+                    SELECT {columns}, mm.month AS month FROM {LEDGER} x
+                    WHERE x.service_date >= mm.month AND x.service_date < mm.month_end
+                    OFFSET 0) r
+                UNION ALL
+                SELECT r.* FROM (SELECT * FROM rollup_cm WHERE month NOT IN {busy}) cm
+                CROSS JOIN LATERAL (
+                    SELECT {columns}, cm.month AS month FROM {LEDGER} x
+                    WHERE x.center_id = cm.center_id AND x.service_date >= cm.month
+                          AND x.service_date < cm.month_end OFFSET 0) r) r
                {match}"""
 
 
@@ -394,9 +413,9 @@ def _ledger_months(cursor) -> list[date]:
 
 def _load_base_summaries(cursor) -> None:
     """Fact and presence rows of the whole ledger. On PostgreSQL month by month, each month read
-    through the (center_id, service_date) index: every aggregate fits in memory (one statement
-    over ten million rows spills its hash table to disk), and the rows of a month are written
-    together, so an incremental run later finds this month's rows side by side."""
+    through the ledger's BRIN index on the service date: every aggregate fits in memory (one
+    statement over ten million rows spills its hash table to disk), and the rows of a month are
+    written together, so an incremental run later finds this month's rows side by side."""
     if not _pg():
         month, ledger = month_of("r.service_date"), f"{LEDGER} r"
         with _step("fact"):
@@ -406,24 +425,19 @@ def _load_base_summaries(cursor) -> None:
                 f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(ledger, month)}"
             )
         return
-    ledger = f"""rollup_cm cm CROSS JOIN LATERAL (
-                     SELECT {LEDGER_COLUMNS} FROM {LEDGER} x
-                     WHERE x.center_id = cm.center_id AND x.service_date >= cm.month
-                           AND x.service_date < cm.month_end OFFSET 0) r"""
     for month in _ledger_months(cursor):
-        _temp(
-            cursor,
-            "rollup_cm",
-            f"""SELECT n.id AS center_id, CAST(%s AS date) AS month,
-                       CAST(%s AS date) AS month_end
-                FROM {NODES} n WHERE n.level = 'center'""",
-            [month, date(month.year + month.month // 12, month.month % 12 + 1, 1)],
-        )
+        end = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        # The month's rows, through the BRIN index on the service date (constants, so the
+        # planner sees the range).
+        ledger = f"""(SELECT {LEDGER_COLUMNS} FROM {LEDGER}
+                      WHERE service_date >= '{month:%Y-%m-%d}'
+                            AND service_date < '{end:%Y-%m-%d}') r"""
+        month_sql = f"CAST('{month:%Y-%m-%d}' AS date)"
         with _step("fact"):
-            cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select(ledger, 'cm.month')}")
+            cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) {_fact_select(ledger, month_sql)}")
         with _step("presence"):
             cursor.execute(
-                f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(ledger, 'cm.month')}"
+                f"INSERT INTO {PRESENCE} ({PRESENCE_COLS}) {_presence_select(ledger, month_sql)}"
             )
 
 
@@ -482,7 +496,7 @@ def _incremental_batch(cursor) -> None:
             cursor,
             "rollup_ledger",
             f"SELECT {', '.join(f'r.{c.strip()}' for c in LEDGER_COLUMNS.split(','))},"
-            f" cm.month AS month FROM {_touched_ledger()}",
+            f" r.month AS month FROM {_touched_ledger()}",
         )
         ledger = "rollup_ledger r"
         _temp(cursor, "rollup_new_fact", _fact_select(ledger, "r.month"), columns=FACT_COLS)
