@@ -86,14 +86,26 @@ class Presence(models.Model):
         return f"{self.node_id} {self.month:%Y-%m} {self.category} v={self.volunteer_id}"
 
 
-class NodeStat(models.Model):
-    class Kind(models.TextChoices):
-        MONTH = "M", _("月")
-        YEAR = "Y", _("年")
+class PeriodKind(models.TextChoices):
+    MONTH = "M", _("月")
+    YEAR = "Y", _("年")
+
+
+class NodePeriod(models.Model):
+    """The key the statistics pages read by: a node at any level (0 = the city) and a period
+    (a month or a year, starting on `period`)."""
 
     node_id = models.BigIntegerField(_("阵地"))
-    kind = models.CharField(_("周期"), max_length=1, choices=Kind.choices)
+    kind = models.CharField(_("周期"), max_length=1, choices=PeriodKind.choices)
     period = models.DateField(_("周期起始日"))
+
+    class Meta:
+        abstract = True
+
+
+class NodeStat(NodePeriod):
+    Kind = PeriodKind
+
     category = models.CharField(_("服务类别"), max_length=20, blank=True)
     half_hours = models.BigIntegerField(_("时长（半小时）"), default=0)
     person_times = models.BigIntegerField(_("人次"), default=0)
@@ -263,15 +275,12 @@ class OrderStat(models.Model):
         return f"{self.node_id} {self.month:%Y-%m}"
 
 
-class ResultStat(models.Model):
+class ResultStat(NodePeriod):
     """服务对象人次 (people served) per node at every level (0 = city) × period × category
     ('' = all), summed from the results organizers report after an activity, shift or service
     order (`campaigns.ServiceResult`). Results are one row per activity or order, not per
     person, so every run recomputes them whole."""
 
-    node_id = models.BigIntegerField(_("阵地"))
-    kind = models.CharField(_("周期"), max_length=1, choices=NodeStat.Kind.choices)
-    period = models.DateField(_("周期起始日"))
     category = models.CharField(_("服务类别"), max_length=30, blank=True)
     people_served = models.BigIntegerField(_("服务对象人次"), default=0)
     reports = models.IntegerField(_("填报次数"), default=0)
@@ -290,13 +299,10 @@ class ResultStat(models.Model):
         return f"{self.node_id} {self.kind}{self.period} {self.category or '*'}"
 
 
-class OutputStat(models.Model):
+class OutputStat(NodePeriod):
     """Service output (咨询人次, 接听热线, 配送物资…) summed by name and unit per node × period;
     projects name their own counters, so equal names with equal units add up."""
 
-    node_id = models.BigIntegerField(_("阵地"))
-    kind = models.CharField(_("周期"), max_length=1, choices=NodeStat.Kind.choices)
-    period = models.DateField(_("周期起始日"))
     name = models.CharField(_("指标名称"), max_length=50)
     unit = models.CharField(_("单位"), max_length=10)
     value = models.BigIntegerField(_("数量"), default=0)

@@ -114,3 +114,18 @@ def matrix_site(organization, admin_user):
         opening_hours="周二至周日 9:00—17:00",
         services="咨询引导",
     )
+
+
+def library_site(actor, project, **fields):
+    """A 学雷锋志愿服务站 at 建外街道's library on `project` (a large-event project), through the
+    service; `fields` override the defaults."""
+    from campaigns.models import ServiceSite
+
+    defaults = {
+        "name": "建外街道图书馆学雷锋志愿服务站",
+        "kind": ServiceSite.Kind.LIBRARY,
+        "address": "建国门外大街 1 号",
+        "opening_hours": "周二至周日 9:00—17:00",
+        "services": "咨询引导",
+    }
+    return services.site_create(actor=actor, project=project, **{**defaults, **fields})

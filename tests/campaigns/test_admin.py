@@ -9,6 +9,7 @@ from django.urls import reverse
 from campaigns import services
 from campaigns.models import Benefit, Enrolment, ServiceSite
 from hours.models import StarLevel
+from tests.campaigns.conftest import library_site
 from tests.factories import UserFactory
 from tests.projects.factories import PostFactory
 
@@ -29,15 +30,7 @@ def enrolment(cw):
 @pytest.fixture
 def site(cw):
     post = PostFactory(area__project__organization=cw.org, area__project__node=cw.tree.jianwai)
-    return services.site_create(
-        actor=cw.admin,
-        project=post.area.project,
-        name="建外街道图书馆学雷锋志愿服务站",
-        kind=ServiceSite.Kind.LIBRARY,
-        address="建国门外大街 1 号",
-        opening_hours="周二至周日 9:00—17:00",
-        services="咨询引导",
-    )
+    return library_site(cw.admin, post.area.project)
 
 
 def _admin(name: str, *args) -> str:

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import services
-from campaigns.models import ServiceResult, ServiceSite
+from campaigns.models import ServiceResult
 from projects.models import Project, SignUp
 from projects.services import signup_create
+from tests.campaigns.conftest import library_site
 from tests.factories import VolunteerFactory
 from tests.projects.factories import PostFactory, ShiftFactory, at, in_days
 
@@ -28,15 +29,7 @@ def duty(cw):
         area__project__status=Project.Status.RECRUITING,
         quota=1,
     )
-    site = services.site_create(
-        actor=cw.admin,
-        project=post.area.project,
-        name="建外街道图书馆学雷锋志愿服务站",
-        kind=ServiceSite.Kind.LIBRARY,
-        address="建国门外大街 1 号",
-        opening_hours="周二至周日 9:00—17:00",
-        services="咨询引导",
-    )
+    site = library_site(cw.admin, post.area.project)
     shift = ShiftFactory(post=post, quota=1, starts_at=at(in_days(4), 9))
     return site, post, shift
 

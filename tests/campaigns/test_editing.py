@@ -15,6 +15,7 @@ from campaigns.models import Campaign, ServiceSite
 from campaigns.rollup import run_campaign_rollup
 from campaigns.selectors import campaign_data
 from hours.services import record_hours
+from tests.campaigns.conftest import library_site
 from tests.factories import UserFactory, VolunteerFactory
 from tests.projects.factories import PostFactory
 
@@ -338,15 +339,7 @@ def street_site(cw):
         area__project__node=cw.tree.jianwai,
         area__project__title="建外街道学雷锋志愿服务岗",
     )
-    return services.site_create(
-        actor=cw.admin,
-        project=post.area.project,
-        name="建外街道图书馆学雷锋志愿服务站",
-        kind=ServiceSite.Kind.LIBRARY,
-        address="建国门外大街 1 号",
-        opening_hours="周二至周日 9:00—17:00",
-        services="咨询引导、图书整理",
-    )
+    return library_site(cw.admin, post.area.project, services="咨询引导、图书整理")
 
 
 def _site_data(site: ServiceSite, **changes) -> dict:

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Enrolment, ServiceResult, ServiceSite
+from campaigns.models import Campaign, Enrolment, ServiceResult
 from campaigns.rollup import run_campaign_rollup
 from hours.services import record_hours
+from tests.campaigns.conftest import library_site
 from tests.e2e import conftest as e2e
 from tests.projects.factories import PostFactory
 
@@ -94,17 +95,8 @@ def test_a_sites_manager_edits_where_and_when_it_opens(postgres, site, cw):
         area__project__node=cw.tree.jianwai,
         area__project__status="recruiting",
     )
-    from campaigns import services
 
-    service_site = services.site_create(
-        actor=cw.admin,
-        project=post.area.project,
-        name="建外街道图书馆学雷锋志愿服务站",
-        kind=ServiceSite.Kind.LIBRARY,
-        address="建国门外大街 1 号",
-        opening_hours="周二至周日 9:00—17:00",
-        services="咨询引导",
-    )
+    service_site = library_site(cw.admin, post.area.project)
     site.login_as(cw.admin)
     site.visit("/sites/")
     site.click_link("建外街道图书馆学雷锋志愿服务站", within="main")
