@@ -108,6 +108,9 @@ class ImportContext:
     job: ImportJob | None = None
     today: date = field(default_factory=timezone.localdate)
     seen: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Practice nodes looked up by code during this run (a file names the same few codes often).
+    nodes: dict[str, PracticeNode | None] = field(default_factory=dict)
+    history: bool = False  # 历史补录: records past the deadline (federation / station staff)
 
     @property
     def organization(self) -> Organization | None:
@@ -116,6 +119,11 @@ class ImportContext:
     @property
     def node(self) -> PracticeNode | None:
         return self.scope.node
+
+    def node_by_code(self, code: str) -> PracticeNode | None:
+        if code not in self.nodes:
+            self.nodes[code] = PracticeNode.objects.filter(code=code).first()
+        return self.nodes[code]
 
     def node_in_scope(self, node: PracticeNode) -> bool:
         """Nodes an importer may place things at: staff their subtree; organizations and the

@@ -5,7 +5,7 @@ it, cancel it.
 **All or nothing per run.** A run is one transaction; each row in its own savepoint, so a bad row
 leaves nothing behind. With `on_error=skip` the rows that passed are committed and the rest go to
 the error report; with `on_error=abort` any bad row rolls the whole file back. **Cancelling** sets
-`cancel_requested`; the running import checks it every `CHECK_EVERY` rows (a read of the
+`cancel_requested`; the running import checks it between chunks of `CHUNK_ROWS` rows (a read of the
 committed flag from inside its transaction) and rolls the whole transaction back, so a cancelled
 import leaves nothing half-done. Progress goes to the cache (the job row's own updates are part of
 the rolled-back-or-committed transaction, invisible until the end)."""
@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from .scope import ImportContext, Scope, scope_of_job
 log = logging.getLogger(__name__)
 
 Status = ImportJob.Status
-CHECK_EVERY = 200  # rows between progress updates and cancel checks
+CHUNK_ROWS = 500  # rows applied together; progress and the cancel flag are checked between chunks
 SHOWN_ERRORS = 200  # errors kept on the job for the page; the report has all of them
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -62,10 +63,10 @@ def current_progress(job: ImportJob) -> int:
 # --- starting ---------------------------------------------------------------------------------
 
 
-def read_table(job: ImportJob) -> tuple[Table, type[ServiceResource]]:
+def read_table(job: ImportJob, *, count: bool = True) -> tuple[Table, type[ServiceResource]]:
     resource_class = RESOURCES[job.kind]
     stream = job.file.open("rb")
-    table = open_table(stream, job.file_name)
+    table = open_table(stream, job.file_name, count=count)
     check_headers(
         table.headers,
         required=resource_class.required_columns(),
@@ -221,6 +222,12 @@ class ErrorLog:
         return ("\ufeff" + self.buffer.getvalue()).encode("utf-8")
 
 
+def _chunks(rows: Iterable[list[str]], size: int) -> Iterator[list[list[str]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 def _check_cancel(job_pk: int) -> None:
     if ImportJob.objects.filter(pk=job_pk, cancel_requested=True).exists():
         raise ImportCancelled
@@ -236,27 +243,28 @@ def process_rows(
     """Apply every row of the job's file in one transaction (savepoint per row). Returns the
     counts and the error log; rolls back unless `commit` (and, with on_error=abort, unless
     every row passed). Raises ImportCancelled (rolled back) or FileError."""
-    table, resource_class = read_table(job)
+    table, resource_class = read_table(job, count=False)
     resource = resource_class(context=ctx)
     headers = table.headers
     errors = ErrorLog(headers)
     counts = {NEW: 0, UPDATE: 0, SKIP: 0}
     processed = 0
     with transaction.atomic():
-        for processed, cells in enumerate(table.rows, 1):
-            line = processed + 1  # the header is line 1
-            if processed % CHECK_EVERY == 0:
-                _check_cancel(job.pk)
-                if on_progress:
-                    on_progress(processed)
-            row = dict(zip(headers, cells, strict=False))
-            try:
-                with transaction.atomic():
-                    outcome = resource.apply_row(row, ctx, line)
-            except ValidationError as exc:
-                errors.add(line, exc, cells)
-                continue
-            counts[outcome.import_type] += 1
+        for chunk in _chunks(table.rows, CHUNK_ROWS):
+            first = processed + 1
+            processed += len(chunk)
+            cells_of = {first + i + 1: cells for i, cells in enumerate(chunk)}  # header is line 1
+            rows = [
+                (line, dict(zip(headers, cells, strict=False))) for line, cells in cells_of.items()
+            ]
+            for line, outcome in resource.apply_chunk(rows, ctx):
+                if isinstance(outcome, ValidationError):
+                    errors.add(line, outcome, cells_of[line])
+                else:
+                    counts[outcome.import_type] += 1
+            _check_cancel(job.pk)
+            if on_progress:
+                on_progress(processed)
         _check_cancel(job.pk)
         rolled_back = not commit or (job.on_error == ImportJob.OnError.ABORT and errors.rows > 0)
         if rolled_back:

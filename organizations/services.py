@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civilization_stations.models import PracticeNode
+from core.bulk import insert_objects
 from volunteers.models import Volunteer
 
 from .access import can_manage_organization, can_review_organization, is_org_admin
@@ -408,6 +409,37 @@ def decide_membership(*, membership: Membership, admin: Any, approve: bool) -> M
     membership.save(update_fields=["status", "decided_at", "decided_by"])
     transaction.on_commit(lambda: send_membership_decision_email(membership_pk=membership.pk))
     return membership
+
+
+@transaction.atomic
+def add_entered_members(
+    *, organization: Organization, volunteers: list[Volunteer], admin: Any
+) -> list[Membership]:
+    """An admin's bulk import: the volunteers the organization has just entered (with their
+    consent) become approved members at once, in one insert. What `request_membership` +
+    `decide_membership` do for one person, without the decision email (the person did not
+    ask to join; the organization registered them). The volunteers must be new to the
+    organization."""
+    org = _lock(organization)
+    _require_admin(admin, org)
+    if org.status != Organization.Status.APPROVED:
+        raise ValidationError(_("该组织尚未通过审核，暂不能申请加入。"), code="not_approved")
+    if any(v.is_closed for v in volunteers):
+        raise ValidationError(_("该志愿者账户已注销。"), code="closed")
+    now = timezone.now()
+    memberships = [
+        Membership(
+            organization=org,
+            volunteer=v,
+            role=Membership.Role.MEMBER,
+            status=Membership.Status.APPROVED,
+            decided_at=now,
+            decided_by=admin,
+        )
+        for v in volunteers
+    ]
+    insert_objects(memberships)  # COPY on PostgreSQL, bulk_create elsewhere
+    return memberships
 
 
 @transaction.atomic
