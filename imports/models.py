@@ -50,6 +50,9 @@ class ImportJob(models.Model):
         _("遇到错误行时"), max_length=10, choices=OnError.choices, default=OnError.SKIP
     )
     approve = models.BooleanField(_("导入的时长直接确认"), default=False)
+    # 历史补录: a district bringing its old records (past the 10-working-day deadline). Only
+    # federation admins and station staff (for their subtree) may; organizations never.
+    history = models.BooleanField(_("历史补录（不受记录时限限制）"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("导入人"),
@@ -147,6 +150,9 @@ class ImportedRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Imported as 历史补录 past the deadline; who and when: the job's uploader and upload time,
+    # and the ledger entry's recorded_by / recorded_at.
+    history = models.BooleanField(_("历史补录"), default=False)
 
     class Meta:
         verbose_name = _("已导入的记录编号")

@@ -6,6 +6,7 @@ all import through `apply_row`, so every path applies the same rules."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -663,51 +664,129 @@ RESOURCES: dict[str, type[ServiceResource]] = {
 RECORD_FIELDS = {"hours": "时长（小时）", "category": "服务类别", "service_date": "服务日期"}
 
 
+def unknown_volunteer(number: str) -> ValidationError:
+    return row_error(
+        "志愿者编号", _("志愿者编号“%(n)s”不存在或不是本组织的成员") % {"n": number[:20]}
+    )
+
+
+def closed_volunteer() -> ValidationError:
+    return row_error("志愿者编号", _("该志愿者已注销，不能再记录时长"))
+
+
+def member_organization_ids(ctx: ImportContext) -> list[int]:
+    """The organizations whose approved members an organization records for: itself and, for a
+    team, its parent organization."""
+    org = ctx.organization
+    if org is None:
+        return []
+    return [org.pk] + ([org.parent_id] if org.parent_id else [])
+
+
 def volunteer_for_record(number: str, ctx: ImportContext) -> Volunteer:
     """The volunteer a record is for: by public number; an organization records only for its
     approved members (and its parent's: teams record for the parent's members)."""
     volunteer = Volunteer.objects.filter(number=number.upper()).first() if number else None
-    if volunteer is not None and ctx.organization is not None:
-        org = ctx.organization
-        org_ids = [org.pk] + ([org.parent_id] if org.parent_id else [])
-        if not Membership.objects.filter(
-            organization_id__in=org_ids, volunteer=volunteer, status=Membership.Status.APPROVED
-        ).exists():
-            volunteer = None
+    is_member = (
+        volunteer is None
+        or ctx.organization is None
+        or Membership.objects.filter(
+            organization_id__in=member_organization_ids(ctx),
+            volunteer=volunteer,
+            status=Membership.Status.APPROVED,
+        ).exists()
+    )
+    if not is_member:
+        volunteer = None
     if volunteer is None:
-        raise row_error(
-            "志愿者编号", _("志愿者编号“%(n)s”不存在或不是本组织的成员") % {"n": number[:20]}
-        )
+        raise unknown_volunteer(number)
     if volunteer.is_closed:
-        raise row_error("志愿者编号", _("该志愿者已注销，不能再记录时长"))
+        raise closed_volunteer()
     return volunteer
 
 
-def activity_for_record(value: str, ctx: ImportContext) -> Any:
-    """An activity whose hours the scope records (谁组织谁记录): the organization's own
-    projects; for staff, station projects published at their node or below."""
+def activity_recorded_by(activity: Any, ctx: ImportContext) -> bool:
+    """Whether the scope records this activity's hours (谁组织谁记录): an organization its own
+    projects; staff station projects published at their node or below; the federation station
+    projects anywhere."""
+    project = activity.project
+    if ctx.organization is not None:
+        return project.organization_id == ctx.organization.pk
+    if ctx.node is not None:
+        return project.organization_id is None and ctx.node.contains(project.publisher_node)
+    return project.organization_id is None
+
+
+def unknown_activity(value: str) -> ValidationError:
+    return row_error("活动编号", _("活动编号“%(v)s”不存在或不由您记录") % {"v": value[:20]})
+
+
+def activities_for_records(values: Iterable[str], ctx: ImportContext) -> dict[str, Any]:
+    """The activities named in a file's 活动编号 cells (value → Activity, or None when it names
+    none the scope records), in one query per 5,000 ids."""
     from projects.models import Activity
 
-    activity = None
-    if value.isdigit():
-        activity = (
-            Activity.objects.select_related("project__publisher_node", "project__organization")
-            .filter(pk=int(value))
-            .first()
-        )
-    if activity is not None:
-        project = activity.project
-        if ctx.organization is not None:
-            ok = project.organization_id == ctx.organization.pk
-        elif ctx.node is not None:
-            ok = project.organization_id is None and ctx.node.contains(project.publisher_node)
-        else:
-            ok = project.organization_id is None
-        if not ok:
-            activity = None
+    values = set(values)
+    found: dict[str, Any] = dict.fromkeys(values)
+    ids = {v: int(v) for v in values if v.isdigit()}
+    wanted = sorted(set(ids.values()))
+    by_id: dict[int, Any] = {}
+    for start in range(0, len(wanted), 5000):
+        for activity in Activity.objects.select_related(
+            "project__publisher_node", "project__organization", "project__node"
+        ).filter(pk__in=wanted[start : start + 5000]):
+            by_id[activity.pk] = activity
+    for value, pk in ids.items():
+        activity = by_id.get(pk)
+        if activity is not None and activity_recorded_by(activity, ctx):
+            found[value] = activity
+    return found
+
+
+def activity_for_record(value: str, ctx: ImportContext) -> Any:
+    """An activity whose hours the scope records (see `activity_recorded_by`)."""
+    activity = activities_for_records([value], ctx)[value]
     if activity is None:
-        raise row_error("活动编号", _("活动编号“%(v)s”不存在或不由您记录") % {"v": value[:20]})
+        raise unknown_activity(value)
     return activity
+
+
+def ledger_error(exc: ValidationError, *, with_activity: bool) -> ValidationError:
+    """A refusal by the ledger (record_hours) keyed by the file's column: caps and hours on
+    时长, the rest on 活动编号 (with an activity) or 服务日期."""
+    column = "活动编号" if with_activity else "服务日期"
+    if getattr(exc, "code", None) in {"cap", "hours"}:
+        column = "时长（小时）"
+    return remap_errors(exc, RECORD_FIELDS, default=column)
+
+
+def record_id_problem(external_id: str) -> str:
+    """What is wrong with a 记录编号 by itself ('' when nothing); such an id is not looked up."""
+    if not external_id:
+        return _("请填写记录编号")
+    if len(external_id) > 64:
+        return _("记录编号不能超过 64 个字符")
+    return ""
+
+
+def repeated_record_id(earlier: int) -> str:
+    return _("与文件第 %(line)s 行的记录编号重复") % {"line": earlier}
+
+
+def missing_title() -> str:
+    return _("请填写活动名称")
+
+
+def record_id_differs() -> ValidationError:
+    return row_error(
+        "记录编号",
+        _("该记录编号已导入过且内容不同：已导入的记录不能通过导入修改，请在服务记录管理中更正"),
+    )
+
+
+def history_flag() -> str:
+    """The 复核原因 of a pending 历史补录 entry, shown on the hours desk."""
+    return _("历史补录：超过记录时限导入，请核对后确认")
 
 
 def parse_hours(value: str) -> int:
@@ -856,14 +935,13 @@ class ServiceRecordResource(ServiceResource):
                 return None
 
         external_id = get("记录编号")
-        if not external_id:
-            errors["记录编号"] = [_("请填写记录编号")]
-        elif len(external_id) > 64:
-            errors["记录编号"] = [_("记录编号不能超过 64 个字符")]
+        problem = record_id_problem(external_id)
+        if problem:
+            errors["记录编号"] = [problem]
         else:
             earlier = ctx.first_seen("record", external_id, line)
             if earlier is not None:
-                errors["记录编号"] = [_("与文件第 %(line)s 行的记录编号重复") % {"line": earlier}]
+                errors["记录编号"] = [repeated_record_id(earlier)]
         volunteer = attempt(volunteer_for_record, get("志愿者编号"), ctx)
         half = attempt(parse_hours, get("时长（小时）"))
         activity = node = category = service_date = None
@@ -874,7 +952,7 @@ class ServiceRecordResource(ServiceResource):
             category = attempt(parse_choice, get("服务类别"), ServiceCategory, "服务类别")
             node = attempt(node_by_code, get("服务阵地代码"), "服务阵地代码", ctx)
             if not get("活动名称"):
-                errors.setdefault("活动名称", []).append(_("请填写活动名称"))
+                errors.setdefault("活动名称", []).append(missing_title())
         if errors:
             raise ValidationError(errors)
 
@@ -893,12 +971,7 @@ class ServiceRecordResource(ServiceResource):
                 and r.activity_id == (activity.pk if activity else None)
             ):
                 return Outcome(SKIP, r)
-            raise row_error(
-                "记录编号",
-                _(
-                    "该记录编号已导入过且内容不同：已导入的记录不能通过导入修改，请在服务记录管理中更正"
-                ),
-            )
+            raise record_id_differs()
         from core.hours import from_half_hours
 
         try:
@@ -917,14 +990,17 @@ class ServiceRecordResource(ServiceResource):
                 content=get("服务内容"),
                 approved=ctx.approve,
                 today=ctx.today,
+                deadline_exempt=ctx.history,
+                flag_reason=history_flag() if ctx.history and not ctx.approve else "",
             )
         except ValidationError as exc:
-            column = "活动编号" if activity is not None else "服务日期"
-            if getattr(exc, "code", None) in {"cap", "hours"}:
-                column = "时长（小时）"
-            raise remap_errors(exc, RECORD_FIELDS, default=column) from None
+            raise ledger_error(exc, with_activity=activity is not None) from None
         ImportedRecord.objects.create(
-            scope=ctx.scope.key, external_id=external_id, record=record, job=ctx.job
+            scope=ctx.scope.key,
+            external_id=external_id,
+            record=record,
+            job=ctx.job,
+            history=ctx.history,
         )
         return Outcome(NEW, record)
 

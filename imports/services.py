@@ -24,7 +24,8 @@ from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,25 @@ Status = ImportJob.Status
 CHUNK_ROWS = 500  # rows applied together; progress and the cancel flag are checked between chunks
 SHOWN_ERRORS = 200  # errors kept on the job for the page; the report has all of them
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def copy_threshold() -> int:
+    """Service-record files with more data rows than this go through COPY (PostgreSQL only)."""
+    return int(getattr(settings, "IMPORTS_COPY_ROWS", 20000))
+
+
+def use_copy_path(*, kind: str, rows: int) -> bool:
+    return (
+        kind == ImportJob.Kind.RECORDS
+        and connection.vendor == "postgresql"
+        and rows > copy_threshold()
+    )
+
+
+def may_import_history(scope: Scope) -> bool:
+    """历史补录 past the deadline: federation admins, and station staff for their subtree;
+    never an organization (it records its own activities, within the deadline)."""
+    return scope.organization is None
 
 
 def async_threshold() -> int:
@@ -83,6 +103,7 @@ def start_import(
     upload: UploadedFile,
     on_error: str = ImportJob.OnError.SKIP,
     approve: bool = False,
+    history: bool = False,
 ) -> ImportJob:
     """Store the upload as a job and check it: at once for a small file (the job comes back
     `checked`), on the worker for a large one (`pending_check`). Raises ValidationError for a
@@ -95,6 +116,10 @@ def start_import(
         raise ValidationError(_("文件不能超过 200 MB，请拆分后分批导入"))
     if approve and kind != ImportJob.Kind.RECORDS:
         approve = False
+    if history and (kind != ImportJob.Kind.RECORDS or not may_import_history(scope)):
+        raise ValidationError(
+            _("只有联合会管理员和实践阵地工作人员可以导入历史补录的服务记录"), code="history"
+        )
     name = (upload.name or "upload")[-200:]
     job = ImportJob(
         kind=kind,
@@ -103,6 +128,7 @@ def start_import(
         node=scope.node,
         on_error=on_error,
         approve=approve,
+        history=history,
         file_name=name,
     )
     job.file.save(name, upload, save=False)
@@ -113,6 +139,7 @@ def start_import(
         raise
     job.encoding = table.encoding
     job.total_rows = table.total
+    job.use_copy = use_copy_path(kind=kind, rows=table.total)
     job.save()
     if job.total_rows > async_threshold():
         from . import tasks
@@ -281,8 +308,11 @@ def run_job(job_pk: int, *, commit: bool) -> ImportJob | None:
     key = progress_key(job.pk)
     cache.set(key, 0, 24 * 3600)
     try:
+        scope = scope_of_job(job)
+        if job.history and not may_import_history(scope):
+            raise Http404
         ctx = ImportContext(
-            user=job.created_by, scope=scope_of_job(job), approve=job.approve, job=job
+            user=job.created_by, scope=scope, approve=job.approve, job=job, history=job.history
         )
         result = _run(job, ctx, commit=commit, on_progress=lambda n: cache.set(key, n, 24 * 3600))
     except ImportCancelled:

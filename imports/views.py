@@ -61,6 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     upload=data["file"],
                     on_error=data["on_error"],
                     approve=data["approve"],
+                    history=data["history"],
                 )
             except ValidationError as exc:
                 form.add_error("file", exc)
@@ -76,6 +77,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "jobs": jobs,
             "scopes": scopes,
             "kinds": [(k, ImportJob.Kind(k).label) for k in kinds if k in RESOURCES],
+            "can_import_history": any(services.may_import_history(s) for s in scopes),
         },
     )
 
