@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.http import Http404
@@ -218,14 +219,16 @@ def _claim(job_pk: int, *, commit: bool) -> bool:
 
 class ErrorLog:
     """Errors of a run: the first few for the page, every one in the report (original cells
-    plus 行号, 列, 错误说明)."""
+    plus 行号, 列, 错误说明), written to a temporary file as they come (a file with a million
+    bad rows must not sit in memory)."""
 
     def __init__(self, headers: list[str]) -> None:
         self.headers = headers
         self.shown: list[list[Any]] = []
         self.rows = 0
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer)
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by report_file's reader
+        self.text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.text)
         self.writer.writerow([_("行号"), _("列"), _("错误说明"), *headers])
 
     def add(self, line: int, exc: ValidationError, cells: list[str]) -> None:
@@ -245,8 +248,15 @@ class ErrorLog:
     def add_file_error(self, message: str) -> None:
         self.shown.append([0, "", message])
 
-    def report(self) -> bytes:
-        return ("\ufeff" + self.buffer.getvalue()).encode("utf-8")
+    def report_file(self) -> File:
+        """The report (UTF-8 with a BOM, so Excel opens it right) as a file to store."""
+        self.text.flush()
+        self.text.detach()
+        self.file.seek(0)
+        return File(self.file)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def _chunks(rows: Iterable[list[str]], size: int) -> Iterator[list[list[str]]]:
@@ -359,7 +369,7 @@ def _finish(job: ImportJob, result: dict[str, Any], *, commit: bool) -> ImportJo
     job.errors = errors.shown
     job.finished_at = timezone.now()
     if errors.rows:
-        job.error_report.save(f"errors-{job.pk}.csv", ContentFile(errors.report()), save=False)
+        job.error_report.save(f"errors-{job.pk}.csv", errors.report_file(), save=False)
     elif job.error_report:
         job.error_report.delete(save=False)
     if not commit:
@@ -375,4 +385,5 @@ def _finish(job: ImportJob, result: dict[str, Any], *, commit: bool) -> ImportJo
         job.status = Status.DONE
         job.message = ""
     job.save()
+    errors.close()
     return job

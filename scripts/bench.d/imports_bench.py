@@ -250,7 +250,7 @@ def records_file(n: int, path: str) -> None:
                     "",
                     (start + timedelta(days=i % 360)).isoformat(),
                     "社区环境清洁",
-                    ("社区服务", "文明实践", "理论宣讲")[i % 3],
+                    ("社区服务", "助老服务", "生态环保")[i % 3],
                     stations[i % len(stations)],
                     "社区广场",
                 ]
