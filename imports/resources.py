@@ -1006,3 +1006,21 @@ class ServiceRecordResource(ServiceResource):
 
 
 RESOURCES["records"] = ServiceRecordResource
+
+
+# The structure (organizations, projects, activities, the hierarchy) lives in its own module.
+from .structure import (  # noqa: E402 - it builds on the classes above
+    ActivityResource,
+    HierarchyResource,
+    OrganizationResource,
+    ProjectResource,
+)
+
+RESOURCES.update(
+    {
+        "organizations": OrganizationResource,
+        "projects": ProjectResource,
+        "activities": ActivityResource,
+        "hierarchy": HierarchyResource,
+    }
+)

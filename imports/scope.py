@@ -25,6 +25,11 @@ Kind = ImportJob.Kind
 ORG_KINDS = {Kind.VOLUNTEERS, Kind.PROJECTS, Kind.ACTIVITIES, Kind.RECORDS}
 STAFF_KINDS = {Kind.VOLUNTEERS, Kind.ORGANIZATIONS, Kind.PROJECTS, Kind.ACTIVITIES, Kind.RECORDS}
 FED_KINDS = {Kind.VOLUNTEERS, Kind.ORGANIZATIONS, Kind.RECORDS, Kind.HIERARCHY}
+# Exports reach a little further than imports: staff see their subtree of the hierarchy, the
+# federation every project and activity (it publishes none itself).
+ORG_EXPORTS = ORG_KINDS
+STAFF_EXPORTS = STAFF_KINDS | {Kind.HIERARCHY}
+FED_EXPORTS = FED_KINDS | {Kind.PROJECTS, Kind.ACTIVITIES}
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,14 @@ class Scope:
         if self.node is not None:
             return set(STAFF_KINDS)
         return set(FED_KINDS)
+
+    @property
+    def export_kinds(self) -> set[str]:
+        if self.organization is not None:
+            return set(ORG_EXPORTS)
+        if self.node is not None:
+            return set(STAFF_EXPORTS)
+        return set(FED_EXPORTS)
 
     @property
     def is_federation(self) -> bool:

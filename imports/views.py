@@ -68,7 +68,10 @@ def index(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("imports:job", pk=job.pk)
     jobs = paginate(request, ImportJob.objects.created_by(request.user), per_page=10)
-    kinds = sorted({k for s in scopes for k in s.kinds}, key=list(ImportJob.Kind.values).index)
+    kinds = sorted(
+        {k for s in scopes for k in s.kinds | s.export_kinds}, key=list(ImportJob.Kind.values).index
+    )
+    importable = {k for s in scopes for k in s.kinds}
     return render(
         request,
         "imports/index.html",
@@ -76,7 +79,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "jobs": jobs,
             "scopes": scopes,
-            "kinds": [(k, ImportJob.Kind(k).label) for k in kinds if k in RESOURCES],
+            "kinds": [
+                (k, ImportJob.Kind(k).label, k in importable) for k in kinds if k in RESOURCES
+            ],
             "can_import_history": any(services.may_import_history(s) for s in scopes),
         },
     )
@@ -209,7 +214,7 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
         raise Http404
     scopes = _require_scopes(request)
     scope = get_scope(request.user, request.GET.get("scope") or scopes[0].key)
-    if kind not in scope.kinds:
+    if kind not in scope.export_kinds:
         raise Http404
     resource_class = RESOURCES[kind]
     dataset = resource_class().export(queryset=resource_class.scoped_queryset(scope))
