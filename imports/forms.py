@@ -61,8 +61,8 @@ class UploadForm(forms.Form):
             )
         if data.get("history") and scope is not None:
             if scope.organization is not None:
-                self.add_error(
-                    "history", _("组织不能导入历史补录，超过记录时限的记录请由实践阵地导入")
+                self.add_error(  # a form error: organizations are not shown the option
+                    None, _("组织不能导入历史补录，超过记录时限的记录请由实践阵地导入")
                 )
             elif kind and kind != ImportJob.Kind.RECORDS:
                 self.add_error("history", _("历史补录只适用于服务记录"))
