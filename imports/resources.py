@@ -269,6 +269,7 @@ class ServiceResource(resources.ModelResource):
             return result
         result.import_type = outcome.import_type
         if outcome.instance is not None:
+            result.instance = outcome.instance  # the admin logs it (LogEntry)
             result.add_instance_info(outcome.instance)
         return result
 
