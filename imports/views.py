@@ -47,7 +47,9 @@ def _require_scopes(request: HttpRequest) -> list:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     scopes = _require_scopes(request)
-    form = UploadForm(request.POST or None, request.FILES or None, scopes=scopes)
+    chosen = request.GET.get("scope", "")
+    initial = {"scope": chosen} if chosen in {s.key for s in scopes} else None
+    form = UploadForm(request.POST or None, request.FILES or None, scopes=scopes, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not allow(request, "imports", per_key="30/h", key=str(request.user.pk)):
             form.add_error(None, _("上传太频繁，请稍后再试"))

@@ -64,6 +64,12 @@ def _count(model: str) -> int:
     return apps.get_model(model).objects.count()
 
 
+def _federation_admin(ctx: SimpleNamespace) -> Any:
+    ctx.user.is_federation_admin = True
+    ctx.user.save(update_fields=["is_federation_admin"])
+    return ctx.user
+
+
 def _signed_in_user(ctx: SimpleNamespace, client: Client) -> Any:
     return client.session.get("_auth_user_id")
 
@@ -131,6 +137,19 @@ TARGETS = [
         "/i18n/setlang/",
         fields={"language": "en", "next": "/stations/"},
         redirect_fields=("next",),
+    ),
+    Target(
+        "bulk import upload (federation admin: every kind, 历史补录 offered)",
+        "/imports/",
+        fields={
+            "scope": "fed",
+            "kind": "records",
+            "on_error": "skip",
+            "approve": "on",
+            "history": "on",
+        },
+        user=lambda ctx: _federation_admin(ctx),
+        stored=lambda ctx, client: _count("imports.ImportJob"),
     ),
 ]
 
