@@ -42,7 +42,6 @@ from .resources import (
     NEW,
     SKIP,
     UPDATE,
-    ServiceRecordResource,
     activities_for_records,
     closed_volunteer,
     history_flag,
@@ -687,4 +686,4 @@ ON CONFLICT (node_id, month, category) DO UPDATE SET touched_at = EXCLUDED.touch
         )
 
 
-__all__ = ["ServiceRecordResource", "process_copy"]
+__all__ = ["process_copy"]

@@ -2,8 +2,10 @@
 transaction that is rolled back, so the preview shows exactly what the import will do), import
 it, cancel it.
 
-**All or nothing per run.** A run is one transaction; each row in its own savepoint, so a bad row
-leaves nothing behind. With `on_error=skip` the rows that passed are committed and the rest go to
+**All or nothing per run.** A run is one transaction, applied chunk by chunk (`apply_chunk`: a
+savepoint per row, or, for volunteers, the chunk checked in Python first and written set-based),
+so a bad row leaves nothing behind. Large service-record files go through COPY instead
+(`copy_records`). With `on_error=skip` the rows that passed are committed and the rest go to
 the error report; with `on_error=abort` any bad row rolls the whole file back. **Cancelling** sets
 `cancel_requested`; the running import checks it between chunks of `CHUNK_ROWS` rows (a read of the
 committed flag from inside its transaction) and rolls the whole transaction back, so a cancelled
@@ -277,7 +279,7 @@ def process_rows(
     commit: bool,
     on_progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Apply every row of the job's file in one transaction (savepoint per row). Returns the
+    """Apply every row of the job's file in one transaction, chunk by chunk. Returns the
     counts and the error log; rolls back unless `commit` (and, with on_error=abort, unless
     every row passed). Raises ImportCancelled (rolled back) or FileError."""
     table, resource_class = read_table(job, count=False)

@@ -14,6 +14,8 @@ Subcommands (each prints one JSON line on stdout; the shell script turns them in
                                  as 历史补录 past the deadline)
   records-import PATH            import PATH through the COPY path (imports.copy_records)
   records-copy PATH              plain COPY of the same file into a scratch table
+  ledger-write                   the ledger's own write cost: the imported entries inserted
+                                 again by one INSERT … SELECT (indexes, FK checks), rolled back
 
 Runs on the database in DATABASE_URL, which must be a scratch database (it truncates tables).
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import random
 import resource
@@ -258,11 +261,51 @@ def records_file(n: int, path: str) -> None:
     emit(step="records-file", rows=n, mb=round(os.path.getsize(path) / 1e6, 1))
 
 
+class _Steps(logging.Handler):
+    """Collects the COPY path's step times (imports.copy_records logs them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[dict[str, float]] = [{}]
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _job, step, seconds = record.args
+        self.runs[-1][step] = round(seconds, 2)
+        if step == "commit":
+            self.runs.append({})
+
+
 def records_import(path: str) -> None:
     settings.DEBUG = False
     settings.IMPORTS_COPY_ROWS = 1
+    steps = _Steps()
+    logger = logging.getLogger("imports.copy_records")
+    logger.addHandler(steps)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     result = _run_import(path, "records", "fed", history=True, approve=True)
-    emit(step="records-import", **result)
+    check, run = steps.runs[0], steps.runs[1]
+    emit(step="records-import", check_steps=check, import_steps=run, **result)
+
+
+def ledger_write() -> None:
+    """The ledger's own cost of taking the same rows: the imported entries inserted once more
+    by one INSERT … SELECT (its indexes and foreign-key checks included), then rolled back."""
+    from hours.models import ServiceRecord
+
+    fields = [f.column for f in ServiceRecord._meta.concrete_fields if f.column != "id"]
+    columns = ", ".join(fields)
+    started = time.monotonic()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO hours_servicerecord ({columns})"  # noqa: S608 - fixed names
+            f" SELECT {columns} FROM hours_servicerecord WHERE source = 'import'"
+        )
+        n = cursor.rowcount
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign-key checks, now
+        seconds = time.monotonic() - started
+        transaction.set_rollback(True)
+    emit(step="ledger-write", rows=n, seconds=round(seconds, 2), rows_per_s=round(n / seconds))
 
 
 def records_copy(path: str) -> None:
@@ -297,6 +340,7 @@ COMMANDS = {
     "records-file": lambda n, p: records_file(int(n), p),
     "records-import": records_import,
     "records-copy": records_copy,
+    "ledger-write": ledger_write,
 }
 
 if __name__ == "__main__":
