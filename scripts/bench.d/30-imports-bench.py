@@ -210,11 +210,14 @@ def _copy_text_rows(table: str, width: int, rows) -> tuple[int, float]:
         cursor.execute(f"CREATE UNLOGGED TABLE {table} ({cols})")
     started = time.monotonic()
     n = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                n += 1
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+            n += 1
     seconds = time.monotonic() - started
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {table}")
