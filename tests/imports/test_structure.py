@@ -310,3 +310,37 @@ def test_templates_name_the_columns(world, login, who, kind, fmt):
     if fmt == "csv":
         header = response.content.decode("utf-8-sig").splitlines()[0]
         assert header.split(",")[0].rstrip("*") == RESOURCES[kind].columns[0].name
+
+
+def test_the_services_behind_the_imports_refuse_the_wrong_role(world):
+    """add_entered_members and import_organization check who acts, whoever calls them."""
+    from django.core.exceptions import ValidationError
+
+    from organizations.models import Membership
+    from organizations.services import add_entered_members, import_organization
+    from tests.factories import VolunteerFactory
+
+    volunteer = VolunteerFactory(residence_node=world.tree.nanlang)
+    for outsider in (world.other_admin_user, world.staff):
+        with pytest.raises(ValidationError):
+            add_entered_members(organization=world.org, volunteers=[volunteer], admin=outsider)
+    assert not Membership.objects.filter(volunteer=volunteer).exists()
+    world.org.status = "pending"
+    world.org.save()
+    with pytest.raises(ValidationError):
+        add_entered_members(organization=world.org, volunteers=[volunteer], admin=world.admin_user)
+
+    details = {
+        "name": "某服务队",
+        "type": "social",
+        "node": world.tree.nanlang,
+        "contact_name": "李四",
+        "contact_phone": "13800138011",
+    }
+    for outsider in (world.admin_user, world.other_staff):
+        with pytest.raises(ValidationError):
+            import_organization(actor=outsider, organization=None, **details)
+    with pytest.raises(ValidationError) as bad:
+        import_organization(actor=world.staff, organization=None, **{**details, "name": "x"})
+    assert "name" in bad.value.message_dict
+    assert not Organization.objects.filter(name="某服务队").exists()
