@@ -42,7 +42,11 @@ log = logging.getLogger(__name__)
 Status = ImportJob.Status
 CHUNK_ROWS = 500  # rows applied together; progress and the cancel flag are checked between chunks
 SHOWN_ERRORS = 200  # errors kept on the job for the page; the report has all of them
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UPLOAD_MB = 200  # a page upload; a district's 10 M-record history (~1 GB) raises the setting
+
+
+def max_upload_mb() -> int:
+    return int(getattr(settings, "IMPORTS_MAX_UPLOAD_MB", MAX_UPLOAD_MB))
 
 
 def copy_threshold() -> int:
@@ -115,8 +119,10 @@ def start_import(
         raise PermissionDenied
     if on_error not in ImportJob.OnError.values:
         raise ValidationError(_("请选择遇到错误行时的处理方式"))
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("文件不能超过 200 MB，请拆分后分批导入"))
+    if upload.size is not None and upload.size > max_upload_mb() * 1024 * 1024:
+        raise ValidationError(
+            _("文件不能超过 %(mb)s MB，请拆分后分批导入") % {"mb": max_upload_mb()}
+        )
     if approve and kind != ImportJob.Kind.RECORDS:
         approve = False
     if history and (kind != ImportJob.Kind.RECORDS or not may_import_history(scope)):
