@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -60,6 +61,80 @@ class _Row:
     parent_code: str | None
 
 
+CSV_LEVEL_OF = {node_level: csv_level for csv_level, (node_level, _n, _p) in LEVELS.items()}
+
+
+def check_division_row(
+    *,
+    code: str,
+    name: str,
+    csv_level: str,
+    parent_code: str,
+    parent_level: str | None,
+    known: bool = False,
+) -> tuple[str, str | None]:
+    """The rules of one division row (the loader's and the hierarchy import's): a known level,
+    a code of that level's length, a name, a code not seen before, a parent of the level above
+    whose code prefixes it (districts: parent 11). `parent_level` is the CSV level of the
+    parent code where it is known (earlier in the file or already loaded), else None. Returns
+    (node level, parent code or None); raises ValidationError with the reason."""
+    if csv_level not in LEVELS:
+        raise ValidationError(_("未知层级 %(level)s") % {"level": csv_level}, code="level")
+    node_level, length, expected_parent = LEVELS[csv_level]
+    if not code.isdigit() or len(code) != length:
+        raise ValidationError(
+            _("代码 %(code)s 应为 %(n)d 位数字") % {"code": code, "n": length}, code="code"
+        )
+    if not name:
+        raise ValidationError(_("名称为空"), code="name")
+    if known:
+        raise ValidationError(_("代码 %(code)s 重复") % {"code": code}, code="repeated")
+    if expected_parent is None:
+        if parent_code != CITY_CODE or not code.startswith(CITY_CODE):
+            raise ValidationError(_("区级代码的上级应为 11"), code="parent")
+        return node_level, None
+    if parent_level != expected_parent:
+        raise ValidationError(
+            _("上级 %(parent)s 不存在或层级不对") % {"parent": parent_code}, code="parent"
+        )
+    etdz = code == ETDZ_INSTITUTE_CODE and parent_code == ETDZ_CENTER_CODE
+    if not code.startswith(parent_code) and not etdz:
+        raise ValidationError(
+            _("代码 %(code)s 不以上级代码 %(parent)s 开头") % {"code": code, "parent": parent_code},
+            code="prefix",
+        )
+    return node_level, parent_code
+
+
+@transaction.atomic
+def save_division(*, code: str, name: str, level: str, parent_code: str | None) -> tuple[Any, str]:
+    """Create or refresh one node from a checked division row (the hierarchy import): returns
+    (node, "new" | "update" | "skip"). The parent must exist."""
+    parent = PracticeNode.objects.get(code=parent_code) if parent_code else None
+    depth = {PracticeNode.Level.CENTER: 0, PracticeNode.Level.INSTITUTE: 1}.get(level, 2)
+    path = PracticeNode.make_path(parent, code)
+    node = PracticeNode.objects.select_for_update().filter(code=code).first()
+    if node is None:
+        node = PracticeNode.objects.create(
+            code=code, name=name, level=level, depth=depth, parent=parent, path=path
+        )
+        return node, "new"
+    if (node.name, node.level, node.parent_id, node.path) == (
+        name,
+        level,
+        parent.pk if parent else None,
+        path,
+    ):
+        return node, "skip"
+    if node.path != path and node.children.exists():
+        raise ValidationError(
+            _("代码 %(code)s 已有下级阵地，不能改变其上级") % {"code": code}, code="moved"
+        )
+    node.name, node.level, node.depth, node.parent, node.path = name, level, depth, parent, path
+    node.save()
+    return node, "update"
+
+
 def _parse(data: bytes) -> list[_Row]:
     try:
         text = data.decode("utf-8-sig")
@@ -79,33 +154,17 @@ def _parse(data: bytes) -> list[_Row]:
         if len(values) != 4:
             raise DivisionFileError(line, _("应有 4 列，实际 %(n)d 列") % {"n": len(values)})
         code, name, csv_level, parent_code = (v.strip() for v in values)
-        if csv_level not in LEVELS:
-            raise DivisionFileError(line, _("未知层级 %(level)s") % {"level": csv_level})
-        node_level, length, parent_level = LEVELS[csv_level]
-        if not code.isdigit() or len(code) != length:
-            raise DivisionFileError(
-                line, _("代码 %(code)s 应为 %(n)d 位数字") % {"code": code, "n": length}
+        try:
+            node_level, parent = check_division_row(
+                code=code,
+                name=name,
+                csv_level=csv_level,
+                parent_code=parent_code,
+                parent_level=seen.get(parent_code),
+                known=code in seen,
             )
-        if not name:
-            raise DivisionFileError(line, _("名称为空"))
-        if code in seen:
-            raise DivisionFileError(line, _("代码 %(code)s 重复") % {"code": code})
-        if parent_level is None:
-            if parent_code != CITY_CODE or not code.startswith(CITY_CODE):
-                raise DivisionFileError(line, _("区级代码的上级应为 11"))
-            parent = None
-        else:
-            if seen.get(parent_code) != parent_level:
-                raise DivisionFileError(
-                    line, _("上级 %(parent)s 不存在或层级不对") % {"parent": parent_code}
-                )
-            if not code.startswith(parent_code):
-                raise DivisionFileError(
-                    line,
-                    _("代码 %(code)s 不以上级代码 %(parent)s 开头")
-                    % {"code": code, "parent": parent_code},
-                )
-            parent = parent_code
+        except ValidationError as exc:
+            raise DivisionFileError(line, exc.messages[0]) from None
         seen[code] = csv_level
         rows.append(_Row(line, code, name, node_level, parent))
     if not rows:

@@ -98,6 +98,29 @@ def check_deadline(*, ended_on: date, today: date | None = None) -> WorkdayResul
     return deadline
 
 
+def check_entry_timing(
+    *,
+    source: str,
+    slot: Slot | None,
+    service_date: date,
+    today: date,
+    deadline_exempt: bool = False,
+) -> None:
+    """The date rules of a new entry, in the order `record_hours` applies them: a slot must have
+    ended (check-ins excepted); a date without a slot not lie in the future; then the deadline
+    for the sources that have one, unless exempt."""
+    if slot is not None:
+        ended_on = slot_end_date(slot)
+        if source != Source.CHECKIN and slot.ends_at > timezone.now():
+            raise ValidationError(_("活动尚未结束，结束后才能记录时长"), code="not_ended")
+    else:
+        if service_date > today:
+            raise ValidationError(_("服务日期不能晚于今天"), code="future")
+        ended_on = service_date
+    if source in DEADLINE_SOURCES and not deadline_exempt:
+        check_deadline(ended_on=ended_on, today=today)
+
+
 def recorded_half_hours(*, volunteer: Volunteer, slot: Slot) -> int:
     """Half-hours already on the ledger for a volunteer at a slot (approved and pending)."""
     return (
@@ -108,24 +131,29 @@ def recorded_half_hours(*, volunteer: Volunteer, slot: Slot) -> int:
     )
 
 
+def cap_error(*, name: str, cap: int, existing: int, half_hours: int) -> ValidationError:
+    """The refusal of hours beyond a slot's scheduled length (all in half-hours)."""
+    return ValidationError(
+        _(
+            "%(name)s：时长不能超过活动安排的 %(cap)s 小时"
+            "（已记录 %(existing)s 小时，本次 %(new)s 小时）"
+        )
+        % {
+            "name": name,
+            "cap": from_half_hours(cap),
+            "existing": from_half_hours(existing),
+            "new": from_half_hours(half_hours),
+        },
+        code="cap",
+    )
+
+
 def check_cap(*, volunteer: Volunteer, slot: Slot, half_hours: int) -> None:
     """Refuse hours beyond the slot's scheduled length (counting what is already recorded)."""
     cap = slot_length_half_hours(slot)
     existing = recorded_half_hours(volunteer=volunteer, slot=slot)
     if existing + half_hours > cap:
-        raise ValidationError(
-            _(
-                "%(name)s：时长不能超过活动安排的 %(cap)s 小时"
-                "（已记录 %(existing)s 小时，本次 %(new)s 小时）"
-            )
-            % {
-                "name": volunteer.name,
-                "cap": from_half_hours(cap),
-                "existing": from_half_hours(existing),
-                "new": from_half_hours(half_hours),
-            },
-            code="cap",
-        )
+        raise cap_error(name=volunteer.name, cap=cap, existing=existing, half_hours=half_hours)
 
 
 def clean_hours(hours: Decimal | int | str) -> int:
@@ -195,6 +223,7 @@ def record_hours(
     reason: str = "",
     correction_request: CorrectionRequest | None = None,
     today: date | None = None,
+    deadline_exempt: bool = False,
 ) -> ServiceRecord:
     """Write one ledger entry.
 
@@ -205,8 +234,10 @@ def record_hours(
     Status: "declared" entries and flagged entries (`flag_reason`, e.g. a forced check-out) are
     pending until the recorder decides; every other source is approved on entry (the recorder
     entered it), unless `approved` says otherwise. Sources staff/declared/import/correction are
-    capped at the slot's scheduled length; staff/declared/import must be within the deadline.
-    Permissions are the caller's job (views use hours.access)."""
+    capped at the slot's scheduled length; staff/declared/import must be within the deadline,
+    except with `deadline_exempt` (a district migrating its history: the imports app allows it
+    to federation admins and station staff only). Permissions are the caller's job (views use
+    hours.access)."""
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     half = clean_hours(hours)
@@ -224,20 +255,18 @@ def record_hours(
         title = title or f"{project.title} · {slot.title}"
         place = place or slot.place
         content = content or project.work_content
-        ended_on = slot_end_date(slot)
-        if source != Source.CHECKIN and slot.ends_at > timezone.now():
-            raise ValidationError(_("活动尚未结束，结束后才能记录时长"), code="not_ended")
     else:
         if node is None or not category or service_date is None or not title.strip():
             raise ValidationError(_("请填写服务阵地、服务类别、服务日期和活动名称"))
         if category not in ServiceCategory.values:
             raise ValidationError(_("服务类别无效"), code="category")
-        if service_date > today:
-            raise ValidationError(_("服务日期不能晚于今天"), code="future")
-        ended_on = service_date
-
-    if source in DEADLINE_SOURCES:
-        check_deadline(ended_on=ended_on, today=today)
+    check_entry_timing(
+        source=source,
+        slot=slot,
+        service_date=service_date,
+        today=today,
+        deadline_exempt=deadline_exempt,
+    )
     if approved is None:
         approved = source != Source.DECLARED and not flag_reason
 

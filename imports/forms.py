@@ -31,6 +31,15 @@ class UploadForm(forms.Form):
         help_text=_("仅对服务记录有效；您须有权审核这些记录。"),
     )
 
+    history = forms.BooleanField(
+        label=_("历史补录（导入超过记录时限的历史服务记录）"),
+        required=False,
+        help_text=_(
+            "仅联合会管理员和实践阵地工作人员可用，仅对服务记录有效；"
+            "记录标注为历史补录，未勾选直接确认的须经审核。"
+        ),
+    )
+
     def __init__(self, *args: Any, scopes: list[Scope], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.scopes = {s.key: s for s in scopes}
@@ -50,5 +59,12 @@ class UploadForm(forms.Form):
             self.add_error(
                 "kind", _("以“%(scope)s”的身份不能导入这类数据") % {"scope": scope.label}
             )
+        if data.get("history") and scope is not None:
+            if scope.organization is not None:
+                self.add_error(  # a form error: organizations are not shown the option
+                    None, _("组织不能导入历史补录，超过记录时限的记录请由实践阵地导入")
+                )
+            elif kind and kind != ImportJob.Kind.RECORDS:
+                self.add_error("history", _("历史补录只适用于服务记录"))
         data["scope_obj"] = scope
         return data

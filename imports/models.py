@@ -50,6 +50,9 @@ class ImportJob(models.Model):
         _("遇到错误行时"), max_length=10, choices=OnError.choices, default=OnError.SKIP
     )
     approve = models.BooleanField(_("导入的时长直接确认"), default=False)
+    # 历史补录: a district bringing its old records (past the 10-working-day deadline). Only
+    # federation admins and station staff (for their subtree) may; organizations never.
+    history = models.BooleanField(_("历史补录（不受记录时限限制）"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("导入人"),
@@ -134,11 +137,16 @@ class ImportedRecord(models.Model):
 
     scope = models.CharField(_("导入范围"), max_length=40)
     external_id = models.CharField(_("记录编号"), max_length=64)
+    # No database foreign keys on these two: the import writes each key in the same statement
+    # as the entry it names (the ledger's entries are never deleted, a trigger refuses it), and
+    # a database check per row would cost a history import of millions of rows minutes at commit.
+    # Django still applies on_delete.
     record = models.OneToOneField(
         "hours.ServiceRecord",
         verbose_name=_("志愿服务记录"),
         on_delete=models.PROTECT,
         related_name="import_key",
+        db_constraint=False,
     )
     job = models.ForeignKey(
         ImportJob,
@@ -146,7 +154,11 @@ class ImportedRecord(models.Model):
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
     )
+    # Imported as 历史补录 past the deadline; who and when: the job's uploader and upload time,
+    # and the ledger entry's recorded_by / recorded_at.
+    history = models.BooleanField(_("历史补录"), default=False)
 
     class Meta:
         verbose_name = _("已导入的记录编号")

@@ -6,14 +6,17 @@ all import through `apply_row`, so every path applies the same rules."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.results import RowResult
@@ -21,16 +24,19 @@ from import_export.results import RowResult
 from civilization_stations.models import PracticeNode
 from core.choices import ServiceCategory, Skill
 from organizations.models import Membership
-from organizations.services import decide_membership, request_membership
+from organizations.services import add_entered_members
 from volunteers import crypto
 from volunteers.documents import normalize_document_number
 from volunteers.models import Volunteer
 from volunteers.selectors import masked_phone
 from volunteers.services import (
+    BulkEntry,
     Guardian,
+    clean_volunteer_data,
     duplicate_document_message,
-    register_volunteer,
+    register_volunteers,
     update_volunteer,
+    volunteers_by_document_hash,
 )
 
 from .scope import ImportContext, Scope
@@ -57,6 +63,22 @@ class Column:
 class Outcome:
     import_type: str
     instance: Any = None
+
+
+@dataclass
+class _Prepared:
+    """A volunteer row after parsing: the service's arguments, the natural key (the keyed hash
+    of the document, or the volunteer number for an exported row whose document is masked) and
+    the errors found so far, keyed by column."""
+
+    line: int
+    values: dict[str, Any]
+    doc_type: str | None
+    raw_number: str
+    consent_on: date | None
+    key: str
+    masked: bool
+    errors: dict[str, list[str]]
 
 
 def row_error(column: str, message: str) -> ValidationError:
@@ -110,14 +132,29 @@ def parse_datetime(value: str, column: str) -> datetime:
     )
 
 
+def choice_codes(choices: Any) -> dict[str, str]:
+    """code → code and label (in the active language) → code, built once per vocabulary and
+    language (building it per cell translated every label for every row)."""
+    return _choice_codes(choices, get_language())
+
+
+@lru_cache(maxsize=64)
+def _choice_codes(choices: Any, language: str | None) -> dict[str, str]:
+    by_text: dict[str, str] = {}
+    for code, label in reversed(choices.choices):  # the first match wins, as a scan would
+        by_text[str(label)] = code
+        by_text[code] = code
+    return by_text
+
+
 def parse_choice(value: str, choices: Any, column: str, *, default: str = "") -> str:
     if not value:
         if default:
             return default
         raise row_error(column, _("请填写%(column)s") % {"column": column})
-    for code, label in choices.choices:
-        if value in (code, str(label)):
-            return code
+    code = choice_codes(choices).get(value)
+    if code is not None:
+        return code
     options = "、".join(str(label) for _code, label in choices.choices)
     raise row_error(
         column,
@@ -127,10 +164,9 @@ def parse_choice(value: str, choices: Any, column: str, *, default: str = "") ->
 
 
 def parse_choice_list(value: str, choices: Any, column: str) -> list[str]:
-    by_text = {}
-    for code, label in choices.choices:
-        by_text[code] = code
-        by_text[str(label)] = code
+    if not value:
+        return []
+    by_text = choice_codes(choices)
     out, unknown = [], []
     for part in LIST_SEPARATORS.split(value or ""):
         if not part:
@@ -159,7 +195,7 @@ def node_by_code(
         if required:
             raise row_error(column, _("请填写阵地代码"))
         return None
-    node = PracticeNode.objects.filter(code=code).first()
+    node = ctx.node_by_code(code)
     if node is None or not ctx.node_in_scope(node):
         # The same answer for "no such code" and "not yours": scope is not probed through files.
         raise row_error(
@@ -203,6 +239,20 @@ class ServiceResource(resources.ModelResource):
     def apply_row(self, row: dict[str, str], ctx: ImportContext, line: int) -> Outcome:
         raise NotImplementedError
 
+    def apply_chunk(
+        self, rows: list[tuple[int, dict[str, str]]], ctx: ImportContext
+    ) -> list[tuple[int, Outcome | ValidationError]]:
+        """Apply rows in file order, each in its own savepoint (a bad row leaves nothing).
+        Resources with set-based writes override this."""
+        results: list[tuple[int, Outcome | ValidationError]] = []
+        for line, row in rows:
+            try:
+                with transaction.atomic():
+                    results.append((line, self.apply_row(row, ctx, line)))
+            except ValidationError as exc:
+                results.append((line, exc))
+        return results
+
     # django-import-export's entry point (admin imports): one savepoint per row, the row's
     # errors as a validation error, nothing half-written.
     def import_row(self, row: Any, instance_loader: Any, **kwargs: Any) -> RowResult:
@@ -219,6 +269,7 @@ class ServiceResource(resources.ModelResource):
             return result
         result.import_type = outcome.import_type
         if outcome.instance is not None:
+            result.instance = outcome.instance  # the admin logs it (LogEntry)
             result.add_instance_info(outcome.instance)
         return result
 
@@ -390,7 +441,8 @@ class VolunteerResource(ServiceResource):
             return bool(volunteer.residence_node_id) and ctx.node.contains(volunteer.residence_node)
         return True
 
-    def apply_row(self, row: dict[str, str], ctx: ImportContext, line: int) -> Outcome:
+    def _prepare(self, row: dict[str, str], ctx: ImportContext, line: int) -> _Prepared:
+        """Parse one row's cells (no query but the cached node lookup); errors keyed by column."""
         get = lambda c: row.get(c, "")  # noqa: E731
         errors: dict[str, list[str]] = {}
 
@@ -417,33 +469,13 @@ class VolunteerResource(ServiceResource):
         skills = attempt(parse_choice_list, get("专业技能"), Skill, "专业技能") or []
         categories = attempt(parse_choice_list, get("服务类别"), ServiceCategory, "服务类别") or []
         residence = attempt(node_by_code, get("居住地代码"), "居住地代码", ctx)
-
         raw_number = get("证件号码")
-        existing: Volunteer | None = None
-        if is_masked(raw_number):
-            number = get("志愿者编号").upper()
-            existing = Volunteer.objects.filter(number=number).first() if number else None
-            if existing is None or not self._visible(existing, ctx):
-                errors.setdefault("证件号码", []).append(
-                    _(
-                        "证件号码是打码后的，只能用于更新本范围内已有的志愿者（请同时填写志愿者编号），新志愿者请填写完整号码"
-                    )
-                )
-            key = number
+        masked = is_masked(raw_number)
+        if masked:
+            key = get("志愿者编号").upper()
         else:
             normalized = normalize_document_number(raw_number)
             key = crypto.document_hash(normalized) if normalized else ""
-            if key:
-                existing = Volunteer.objects.filter(document_hash=key).first()
-        if key:
-            earlier = ctx.first_seen("volunteer", key, line)
-            if earlier is not None:
-                errors.setdefault("证件号码", []).append(
-                    _("与文件第 %(line)s 行的证件号码重复") % {"line": earlier}
-                )
-        if errors:
-            raise ValidationError(errors)
-
         guardian = None
         if any(get(c) for c in ("监护人姓名", "与监护人关系", "监护人手机号")):
             guardian = Guardian(get("监护人姓名"), get("与监护人关系"), get("监护人手机号"))
@@ -458,25 +490,111 @@ class VolunteerResource(ServiceResource):
             "service_categories": categories,
             "guardian": guardian,
         }
-        if existing is not None:
-            return self._update(existing, values, doc_type, raw_number, ctx)
-        consent_at = timezone.make_aware(datetime.combine(consent_on, datetime.min.time()))
+        return _Prepared(line, values, doc_type, raw_number, consent_on, key, masked, errors)
+
+    def apply_row(self, row: dict[str, str], ctx: ImportContext, line: int) -> Outcome:
+        [(_line, result)] = self.apply_chunk([(line, row)], ctx)
+        if isinstance(result, ValidationError):
+            raise result
+        return result
+
+    def apply_chunk(
+        self, rows: list[tuple[int, dict[str, str]]], ctx: ImportContext
+    ) -> list[tuple[int, Outcome | ValidationError]]:
+        """A chunk of rows, set-based: one query for the registered documents (keyed hash), one
+        for the volunteer numbers of masked (exported) rows, the registration rules in Python
+        (`clean_volunteer_data` without its per-row duplicate query), then one block of numbers,
+        one insert of volunteers and one of memberships (`register_volunteers`,
+        `add_entered_members`). Rows that update an existing record go one by one."""
+        prepared = [self._prepare(row, ctx, line) for line, row in rows]
+        by_hash = volunteers_by_document_hash(p.key for p in prepared if not p.masked)
+        numbers = {p.key for p in prepared if p.masked and p.key}
+        by_number = (
+            {v.number: v for v in Volunteer.objects.filter(number__in=numbers)} if numbers else {}
+        )
+        results: dict[int, Outcome | ValidationError] = {}
+        new: list[tuple[_Prepared, BulkEntry]] = []
+        for p in prepared:
+            errors = p.errors
+            existing: Volunteer | None = None
+            if p.masked:
+                existing = by_number.get(p.key) if p.key else None
+                if existing is None or not self._visible(existing, ctx):
+                    errors.setdefault("证件号码", []).append(
+                        _(
+                            "证件号码是打码后的，只能用于更新本范围内已有的志愿者（请同时填写志愿者编号），新志愿者请填写完整号码"
+                        )
+                    )
+            elif p.key:
+                existing = by_hash.get(p.key)
+            if p.key:
+                earlier = ctx.first_seen("volunteer", p.key, p.line)
+                if earlier is not None:
+                    errors.setdefault("证件号码", []).append(
+                        _("与文件第 %(line)s 行的证件号码重复") % {"line": earlier}
+                    )
+            if errors:
+                results[p.line] = ValidationError(errors)
+                continue
+            if existing is not None:
+                try:
+                    with transaction.atomic():
+                        results[p.line] = self._update(
+                            existing, dict(p.values), p.doc_type, p.raw_number, ctx
+                        )
+                except ValidationError as exc:
+                    results[p.line] = exc
+                continue
+            try:
+                data = clean_volunteer_data(
+                    document_type=p.doc_type,
+                    document_number=p.raw_number,
+                    today=ctx.today,
+                    check_duplicate=False,
+                    **p.values,
+                )
+            except ValidationError as exc:
+                results[p.line] = remap_errors(exc, VOLUNTEER_FIELDS)
+                continue
+            consent_at = timezone.make_aware(datetime.combine(p.consent_on, datetime.min.time()))
+            new.append((p, BulkEntry(data, consent_at)))
+        results.update(self._register(new, ctx))
+        return [(line, results[line]) for line, _row in rows]
+
+    def _register(
+        self, new: list[tuple[_Prepared, BulkEntry]], ctx: ImportContext
+    ) -> dict[int, Outcome | ValidationError]:
+        """Register the chunk's new volunteers in one go; if a concurrent registration took a
+        document meanwhile (the unique index refuses the insert), one by one to find which."""
+        if not new:
+            return {}
         try:
-            volunteer = register_volunteer(
-                user=None,
-                document_type=doc_type,
-                document_number=raw_number,
-                entered_by=Volunteer.EnteredBy.ORGANIZATION,
-                consent_at=consent_at,
-                today=ctx.today,
-                **values,
+            with transaction.atomic():
+                created = self._create([entry for _p, entry in new], ctx)
+        except IntegrityError:
+            results: dict[int, Outcome | ValidationError] = {}
+            for p, entry in new:
+                try:
+                    with transaction.atomic():
+                        [volunteer] = self._create([entry], ctx)
+                except IntegrityError:
+                    results[p.line] = row_error("证件号码", duplicate_document_message())
+                except ValidationError as exc:
+                    results[p.line] = remap_errors(exc, VOLUNTEER_FIELDS)
+                else:
+                    results[p.line] = Outcome(NEW, volunteer)
+            return results
+        return {p.line: Outcome(NEW, v) for (p, _entry), v in zip(new, created, strict=True)}
+
+    def _create(self, entries: list[BulkEntry], ctx: ImportContext) -> list[Volunteer]:
+        volunteers = register_volunteers(
+            entries=entries, entered_by=Volunteer.EnteredBy.ORGANIZATION, today=ctx.today
+        )
+        if ctx.organization is not None:
+            add_entered_members(
+                organization=ctx.organization, volunteers=volunteers, admin=ctx.user
             )
-            if ctx.organization is not None:
-                membership = request_membership(organization=ctx.organization, volunteer=volunteer)
-                decide_membership(membership=membership, admin=ctx.user, approve=True)
-        except ValidationError as exc:
-            raise remap_errors(exc, VOLUNTEER_FIELDS) from None
-        return Outcome(NEW, volunteer)
+        return volunteers
 
     def _update(
         self,
@@ -547,51 +665,129 @@ RESOURCES: dict[str, type[ServiceResource]] = {
 RECORD_FIELDS = {"hours": "时长（小时）", "category": "服务类别", "service_date": "服务日期"}
 
 
+def unknown_volunteer(number: str) -> ValidationError:
+    return row_error(
+        "志愿者编号", _("志愿者编号“%(n)s”不存在或不是本组织的成员") % {"n": number[:20]}
+    )
+
+
+def closed_volunteer() -> ValidationError:
+    return row_error("志愿者编号", _("该志愿者已注销，不能再记录时长"))
+
+
+def member_organization_ids(ctx: ImportContext) -> list[int]:
+    """The organizations whose approved members an organization records for: itself and, for a
+    team, its parent organization."""
+    org = ctx.organization
+    if org is None:
+        return []
+    return [org.pk] + ([org.parent_id] if org.parent_id else [])
+
+
 def volunteer_for_record(number: str, ctx: ImportContext) -> Volunteer:
     """The volunteer a record is for: by public number; an organization records only for its
     approved members (and its parent's: teams record for the parent's members)."""
     volunteer = Volunteer.objects.filter(number=number.upper()).first() if number else None
-    if volunteer is not None and ctx.organization is not None:
-        org = ctx.organization
-        org_ids = [org.pk] + ([org.parent_id] if org.parent_id else [])
-        if not Membership.objects.filter(
-            organization_id__in=org_ids, volunteer=volunteer, status=Membership.Status.APPROVED
-        ).exists():
-            volunteer = None
+    is_member = (
+        volunteer is None
+        or ctx.organization is None
+        or Membership.objects.filter(
+            organization_id__in=member_organization_ids(ctx),
+            volunteer=volunteer,
+            status=Membership.Status.APPROVED,
+        ).exists()
+    )
+    if not is_member:
+        volunteer = None
     if volunteer is None:
-        raise row_error(
-            "志愿者编号", _("志愿者编号“%(n)s”不存在或不是本组织的成员") % {"n": number[:20]}
-        )
+        raise unknown_volunteer(number)
     if volunteer.is_closed:
-        raise row_error("志愿者编号", _("该志愿者已注销，不能再记录时长"))
+        raise closed_volunteer()
     return volunteer
 
 
-def activity_for_record(value: str, ctx: ImportContext) -> Any:
-    """An activity whose hours the scope records (谁组织谁记录): the organization's own
-    projects; for staff, station projects published at their node or below."""
+def activity_recorded_by(activity: Any, ctx: ImportContext) -> bool:
+    """Whether the scope records this activity's hours (谁组织谁记录): an organization its own
+    projects; staff station projects published at their node or below; the federation station
+    projects anywhere."""
+    project = activity.project
+    if ctx.organization is not None:
+        return project.organization_id == ctx.organization.pk
+    if ctx.node is not None:
+        return project.organization_id is None and ctx.node.contains(project.publisher_node)
+    return project.organization_id is None
+
+
+def unknown_activity(value: str) -> ValidationError:
+    return row_error("活动编号", _("活动编号“%(v)s”不存在或不由您记录") % {"v": value[:20]})
+
+
+def activities_for_records(values: Iterable[str], ctx: ImportContext) -> dict[str, Any]:
+    """The activities named in a file's 活动编号 cells (value → Activity, or None when it names
+    none the scope records), in one query per 5,000 ids."""
     from projects.models import Activity
 
-    activity = None
-    if value.isdigit():
-        activity = (
-            Activity.objects.select_related("project__publisher_node", "project__organization")
-            .filter(pk=int(value))
-            .first()
-        )
-    if activity is not None:
-        project = activity.project
-        if ctx.organization is not None:
-            ok = project.organization_id == ctx.organization.pk
-        elif ctx.node is not None:
-            ok = project.organization_id is None and ctx.node.contains(project.publisher_node)
-        else:
-            ok = project.organization_id is None
-        if not ok:
-            activity = None
+    values = set(values)
+    found: dict[str, Any] = dict.fromkeys(values)
+    ids = {v: int(v) for v in values if v.isdigit()}
+    wanted = sorted(set(ids.values()))
+    by_id: dict[int, Any] = {}
+    for start in range(0, len(wanted), 5000):
+        for activity in Activity.objects.select_related(
+            "project__publisher_node", "project__organization", "project__node"
+        ).filter(pk__in=wanted[start : start + 5000]):
+            by_id[activity.pk] = activity
+    for value, pk in ids.items():
+        activity = by_id.get(pk)
+        if activity is not None and activity_recorded_by(activity, ctx):
+            found[value] = activity
+    return found
+
+
+def activity_for_record(value: str, ctx: ImportContext) -> Any:
+    """An activity whose hours the scope records (see `activity_recorded_by`)."""
+    activity = activities_for_records([value], ctx)[value]
     if activity is None:
-        raise row_error("活动编号", _("活动编号“%(v)s”不存在或不由您记录") % {"v": value[:20]})
+        raise unknown_activity(value)
     return activity
+
+
+def ledger_error(exc: ValidationError, *, with_activity: bool) -> ValidationError:
+    """A refusal by the ledger (record_hours) keyed by the file's column: caps and hours on
+    时长, the rest on 活动编号 (with an activity) or 服务日期."""
+    column = "活动编号" if with_activity else "服务日期"
+    if getattr(exc, "code", None) in {"cap", "hours"}:
+        column = "时长（小时）"
+    return remap_errors(exc, RECORD_FIELDS, default=column)
+
+
+def record_id_problem(external_id: str) -> str:
+    """What is wrong with a 记录编号 by itself ('' when nothing); such an id is not looked up."""
+    if not external_id:
+        return _("请填写记录编号")
+    if len(external_id) > 64:
+        return _("记录编号不能超过 64 个字符")
+    return ""
+
+
+def repeated_record_id(earlier: int) -> str:
+    return _("与文件第 %(line)s 行的记录编号重复") % {"line": earlier}
+
+
+def missing_title() -> str:
+    return _("请填写活动名称")
+
+
+def record_id_differs() -> ValidationError:
+    return row_error(
+        "记录编号",
+        _("该记录编号已导入过且内容不同：已导入的记录不能通过导入修改，请在服务记录管理中更正"),
+    )
+
+
+def history_flag() -> str:
+    """The 复核原因 of a pending 历史补录 entry, shown on the hours desk."""
+    return _("历史补录：超过记录时限导入，请核对后确认")
 
 
 def parse_hours(value: str) -> int:
@@ -740,14 +936,13 @@ class ServiceRecordResource(ServiceResource):
                 return None
 
         external_id = get("记录编号")
-        if not external_id:
-            errors["记录编号"] = [_("请填写记录编号")]
-        elif len(external_id) > 64:
-            errors["记录编号"] = [_("记录编号不能超过 64 个字符")]
+        problem = record_id_problem(external_id)
+        if problem:
+            errors["记录编号"] = [problem]
         else:
             earlier = ctx.first_seen("record", external_id, line)
             if earlier is not None:
-                errors["记录编号"] = [_("与文件第 %(line)s 行的记录编号重复") % {"line": earlier}]
+                errors["记录编号"] = [repeated_record_id(earlier)]
         volunteer = attempt(volunteer_for_record, get("志愿者编号"), ctx)
         half = attempt(parse_hours, get("时长（小时）"))
         activity = node = category = service_date = None
@@ -758,7 +953,7 @@ class ServiceRecordResource(ServiceResource):
             category = attempt(parse_choice, get("服务类别"), ServiceCategory, "服务类别")
             node = attempt(node_by_code, get("服务阵地代码"), "服务阵地代码", ctx)
             if not get("活动名称"):
-                errors.setdefault("活动名称", []).append(_("请填写活动名称"))
+                errors.setdefault("活动名称", []).append(missing_title())
         if errors:
             raise ValidationError(errors)
 
@@ -777,12 +972,7 @@ class ServiceRecordResource(ServiceResource):
                 and r.activity_id == (activity.pk if activity else None)
             ):
                 return Outcome(SKIP, r)
-            raise row_error(
-                "记录编号",
-                _(
-                    "该记录编号已导入过且内容不同：已导入的记录不能通过导入修改，请在服务记录管理中更正"
-                ),
-            )
+            raise record_id_differs()
         from core.hours import from_half_hours
 
         try:
@@ -801,16 +991,37 @@ class ServiceRecordResource(ServiceResource):
                 content=get("服务内容"),
                 approved=ctx.approve,
                 today=ctx.today,
+                deadline_exempt=ctx.history,
+                flag_reason=history_flag() if ctx.history and not ctx.approve else "",
             )
         except ValidationError as exc:
-            column = "活动编号" if activity is not None else "服务日期"
-            if getattr(exc, "code", None) in {"cap", "hours"}:
-                column = "时长（小时）"
-            raise remap_errors(exc, RECORD_FIELDS, default=column) from None
+            raise ledger_error(exc, with_activity=activity is not None) from None
         ImportedRecord.objects.create(
-            scope=ctx.scope.key, external_id=external_id, record=record, job=ctx.job
+            scope=ctx.scope.key,
+            external_id=external_id,
+            record=record,
+            job=ctx.job,
+            history=ctx.history,
         )
         return Outcome(NEW, record)
 
 
 RESOURCES["records"] = ServiceRecordResource
+
+
+# The structure (organizations, projects, activities, the hierarchy) lives in its own module.
+from .structure import (  # noqa: E402 - it builds on the classes above
+    ActivityResource,
+    HierarchyResource,
+    OrganizationResource,
+    ProjectResource,
+)
+
+RESOURCES.update(
+    {
+        "organizations": OrganizationResource,
+        "projects": ProjectResource,
+        "activities": ActivityResource,
+        "hierarchy": HierarchyResource,
+    }
+)

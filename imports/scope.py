@@ -25,6 +25,11 @@ Kind = ImportJob.Kind
 ORG_KINDS = {Kind.VOLUNTEERS, Kind.PROJECTS, Kind.ACTIVITIES, Kind.RECORDS}
 STAFF_KINDS = {Kind.VOLUNTEERS, Kind.ORGANIZATIONS, Kind.PROJECTS, Kind.ACTIVITIES, Kind.RECORDS}
 FED_KINDS = {Kind.VOLUNTEERS, Kind.ORGANIZATIONS, Kind.RECORDS, Kind.HIERARCHY}
+# Exports reach a little further than imports: staff see their subtree of the hierarchy, the
+# federation every project and activity (it publishes none itself).
+ORG_EXPORTS = ORG_KINDS
+STAFF_EXPORTS = STAFF_KINDS | {Kind.HIERARCHY}
+FED_EXPORTS = FED_KINDS | {Kind.PROJECTS, Kind.ACTIVITIES}
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,14 @@ class Scope:
         if self.node is not None:
             return set(STAFF_KINDS)
         return set(FED_KINDS)
+
+    @property
+    def export_kinds(self) -> set[str]:
+        if self.organization is not None:
+            return set(ORG_EXPORTS)
+        if self.node is not None:
+            return set(STAFF_EXPORTS)
+        return set(FED_EXPORTS)
 
     @property
     def is_federation(self) -> bool:
@@ -108,6 +121,9 @@ class ImportContext:
     job: ImportJob | None = None
     today: date = field(default_factory=timezone.localdate)
     seen: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Practice nodes looked up by code during this run (a file names the same few codes often).
+    nodes: dict[str, PracticeNode | None] = field(default_factory=dict)
+    history: bool = False  # 历史补录: records past the deadline (federation / station staff)
 
     @property
     def organization(self) -> Organization | None:
@@ -116,6 +132,11 @@ class ImportContext:
     @property
     def node(self) -> PracticeNode | None:
         return self.scope.node
+
+    def node_by_code(self, code: str) -> PracticeNode | None:
+        if code not in self.nodes:
+            self.nodes[code] = PracticeNode.objects.filter(code=code).first()
+        return self.nodes[code]
 
     def node_in_scope(self, node: PracticeNode) -> bool:
         """Nodes an importer may place things at: staff their subtree; organizations and the

@@ -2,10 +2,12 @@
 transaction that is rolled back, so the preview shows exactly what the import will do), import
 it, cancel it.
 
-**All or nothing per run.** A run is one transaction; each row in its own savepoint, so a bad row
-leaves nothing behind. With `on_error=skip` the rows that passed are committed and the rest go to
+**All or nothing per run.** A run is one transaction, applied chunk by chunk (`apply_chunk`: a
+savepoint per row, or, for volunteers, the chunk checked in Python first and written set-based),
+so a bad row leaves nothing behind. Large service-record files go through COPY instead
+(`copy_records`). With `on_error=skip` the rows that passed are committed and the rest go to
 the error report; with `on_error=abort` any bad row rolls the whole file back. **Cancelling** sets
-`cancel_requested`; the running import checks it every `CHECK_EVERY` rows (a read of the
+`cancel_requested`; the running import checks it between chunks of `CHUNK_ROWS` rows (a read of the
 committed flag from inside its transaction) and rolls the whole transaction back, so a cancelled
 import leaves nothing half-done. Progress goes to the cache (the job row's own updates are part of
 the rolled-back-or-committed transaction, invisible until the end)."""
@@ -15,15 +17,18 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,9 +40,32 @@ from .scope import ImportContext, Scope, scope_of_job
 log = logging.getLogger(__name__)
 
 Status = ImportJob.Status
-CHECK_EVERY = 200  # rows between progress updates and cancel checks
+CHUNK_ROWS = 500  # rows applied together; progress and the cancel flag are checked between chunks
 SHOWN_ERRORS = 200  # errors kept on the job for the page; the report has all of them
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UPLOAD_MB = 200  # a page upload; a district's 10 M-record history (~1 GB) raises the setting
+
+
+def max_upload_mb() -> int:
+    return int(getattr(settings, "IMPORTS_MAX_UPLOAD_MB", MAX_UPLOAD_MB))
+
+
+def copy_threshold() -> int:
+    """Service-record files with more data rows than this go through COPY (PostgreSQL only)."""
+    return int(getattr(settings, "IMPORTS_COPY_ROWS", 20000))
+
+
+def use_copy_path(*, kind: str, rows: int) -> bool:
+    return (
+        kind == ImportJob.Kind.RECORDS
+        and connection.vendor == "postgresql"
+        and rows > copy_threshold()
+    )
+
+
+def may_import_history(scope: Scope) -> bool:
+    """历史补录 past the deadline: federation admins, and station staff for their subtree;
+    never an organization (it records its own activities, within the deadline)."""
+    return scope.organization is None
 
 
 def async_threshold() -> int:
@@ -62,10 +90,10 @@ def current_progress(job: ImportJob) -> int:
 # --- starting ---------------------------------------------------------------------------------
 
 
-def read_table(job: ImportJob) -> tuple[Table, type[ServiceResource]]:
+def read_table(job: ImportJob, *, count: bool = True) -> tuple[Table, type[ServiceResource]]:
     resource_class = RESOURCES[job.kind]
     stream = job.file.open("rb")
-    table = open_table(stream, job.file_name)
+    table = open_table(stream, job.file_name, count=count)
     check_headers(
         table.headers,
         required=resource_class.required_columns(),
@@ -82,6 +110,7 @@ def start_import(
     upload: UploadedFile,
     on_error: str = ImportJob.OnError.SKIP,
     approve: bool = False,
+    history: bool = False,
 ) -> ImportJob:
     """Store the upload as a job and check it: at once for a small file (the job comes back
     `checked`), on the worker for a large one (`pending_check`). Raises ValidationError for a
@@ -90,10 +119,16 @@ def start_import(
         raise PermissionDenied
     if on_error not in ImportJob.OnError.values:
         raise ValidationError(_("请选择遇到错误行时的处理方式"))
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("文件不能超过 200 MB，请拆分后分批导入"))
+    if upload.size is not None and upload.size > max_upload_mb() * 1024 * 1024:
+        raise ValidationError(
+            _("文件不能超过 %(mb)s MB，请拆分后分批导入") % {"mb": max_upload_mb()}
+        )
     if approve and kind != ImportJob.Kind.RECORDS:
         approve = False
+    if history and (kind != ImportJob.Kind.RECORDS or not may_import_history(scope)):
+        raise ValidationError(
+            _("只有联合会管理员和实践阵地工作人员可以导入历史补录的服务记录"), code="history"
+        )
     name = (upload.name or "upload")[-200:]
     job = ImportJob(
         kind=kind,
@@ -102,6 +137,7 @@ def start_import(
         node=scope.node,
         on_error=on_error,
         approve=approve,
+        history=history,
         file_name=name,
     )
     job.file.save(name, upload, save=False)
@@ -112,6 +148,7 @@ def start_import(
         raise
     job.encoding = table.encoding
     job.total_rows = table.total
+    job.use_copy = use_copy_path(kind=kind, rows=table.total)
     job.save()
     if job.total_rows > async_threshold():
         from . import tasks
@@ -190,14 +227,16 @@ def _claim(job_pk: int, *, commit: bool) -> bool:
 
 class ErrorLog:
     """Errors of a run: the first few for the page, every one in the report (original cells
-    plus 行号, 列, 错误说明)."""
+    plus 行号, 列, 错误说明), written to a temporary file as they come (a file with a million
+    bad rows must not sit in memory)."""
 
     def __init__(self, headers: list[str]) -> None:
         self.headers = headers
         self.shown: list[list[Any]] = []
         self.rows = 0
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer)
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by report_file's reader
+        self.text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.text)
         self.writer.writerow([_("行号"), _("列"), _("错误说明"), *headers])
 
     def add(self, line: int, exc: ValidationError, cells: list[str]) -> None:
@@ -217,8 +256,21 @@ class ErrorLog:
     def add_file_error(self, message: str) -> None:
         self.shown.append([0, "", message])
 
-    def report(self) -> bytes:
-        return ("\ufeff" + self.buffer.getvalue()).encode("utf-8")
+    def report_file(self) -> File:
+        """The report (UTF-8 with a BOM, so Excel opens it right) as a file to store."""
+        self.text.flush()
+        self.text.detach()
+        self.file.seek(0)
+        return File(self.file)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _chunks(rows: Iterable[list[str]], size: int) -> Iterator[list[list[str]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _check_cancel(job_pk: int) -> None:
@@ -233,30 +285,31 @@ def process_rows(
     commit: bool,
     on_progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Apply every row of the job's file in one transaction (savepoint per row). Returns the
+    """Apply every row of the job's file in one transaction, chunk by chunk. Returns the
     counts and the error log; rolls back unless `commit` (and, with on_error=abort, unless
     every row passed). Raises ImportCancelled (rolled back) or FileError."""
-    table, resource_class = read_table(job)
+    table, resource_class = read_table(job, count=False)
     resource = resource_class(context=ctx)
     headers = table.headers
     errors = ErrorLog(headers)
     counts = {NEW: 0, UPDATE: 0, SKIP: 0}
     processed = 0
     with transaction.atomic():
-        for processed, cells in enumerate(table.rows, 1):
-            line = processed + 1  # the header is line 1
-            if processed % CHECK_EVERY == 0:
-                _check_cancel(job.pk)
-                if on_progress:
-                    on_progress(processed)
-            row = dict(zip(headers, cells, strict=False))
-            try:
-                with transaction.atomic():
-                    outcome = resource.apply_row(row, ctx, line)
-            except ValidationError as exc:
-                errors.add(line, exc, cells)
-                continue
-            counts[outcome.import_type] += 1
+        for chunk in _chunks(table.rows, CHUNK_ROWS):
+            first = processed + 1
+            processed += len(chunk)
+            cells_of = {first + i + 1: cells for i, cells in enumerate(chunk)}  # header is line 1
+            rows = [
+                (line, dict(zip(headers, cells, strict=False))) for line, cells in cells_of.items()
+            ]
+            for line, outcome in resource.apply_chunk(rows, ctx):
+                if isinstance(outcome, ValidationError):
+                    errors.add(line, outcome, cells_of[line])
+                else:
+                    counts[outcome.import_type] += 1
+            _check_cancel(job.pk)
+            if on_progress:
+                on_progress(processed)
         _check_cancel(job.pk)
         rolled_back = not commit or (job.on_error == ImportJob.OnError.ABORT and errors.rows > 0)
         if rolled_back:
@@ -273,8 +326,11 @@ def run_job(job_pk: int, *, commit: bool) -> ImportJob | None:
     key = progress_key(job.pk)
     cache.set(key, 0, 24 * 3600)
     try:
+        scope = scope_of_job(job)
+        if job.history and not may_import_history(scope):
+            raise Http404
         ctx = ImportContext(
-            user=job.created_by, scope=scope_of_job(job), approve=job.approve, job=job
+            user=job.created_by, scope=scope, approve=job.approve, job=job, history=job.history
         )
         result = _run(job, ctx, commit=commit, on_progress=lambda n: cache.set(key, n, 24 * 3600))
     except ImportCancelled:
@@ -321,7 +377,7 @@ def _finish(job: ImportJob, result: dict[str, Any], *, commit: bool) -> ImportJo
     job.errors = errors.shown
     job.finished_at = timezone.now()
     if errors.rows:
-        job.error_report.save(f"errors-{job.pk}.csv", ContentFile(errors.report()), save=False)
+        job.error_report.save(f"errors-{job.pk}.csv", errors.report_file(), save=False)
     elif job.error_report:
         job.error_report.delete(save=False)
     if not commit:
@@ -337,4 +393,5 @@ def _finish(job: ImportJob, result: dict[str, Any], *, commit: bool) -> ImportJo
         job.status = Status.DONE
         job.message = ""
     job.save()
+    errors.close()
     return job

@@ -47,7 +47,9 @@ def _require_scopes(request: HttpRequest) -> list:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     scopes = _require_scopes(request)
-    form = UploadForm(request.POST or None, request.FILES or None, scopes=scopes)
+    chosen = request.GET.get("scope", "")
+    initial = {"scope": chosen} if chosen in {s.key for s in scopes} else None
+    form = UploadForm(request.POST or None, request.FILES or None, scopes=scopes, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not allow(request, "imports", per_key="30/h", key=str(request.user.pk)):
             form.add_error(None, _("上传太频繁，请稍后再试"))
@@ -61,13 +63,17 @@ def index(request: HttpRequest) -> HttpResponse:
                     upload=data["file"],
                     on_error=data["on_error"],
                     approve=data["approve"],
+                    history=data["history"],
                 )
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:
                 return redirect("imports:job", pk=job.pk)
     jobs = paginate(request, ImportJob.objects.created_by(request.user), per_page=10)
-    kinds = sorted({k for s in scopes for k in s.kinds}, key=list(ImportJob.Kind.values).index)
+    kinds = sorted(
+        {k for s in scopes for k in s.kinds | s.export_kinds}, key=list(ImportJob.Kind.values).index
+    )
+    importable = {k for s in scopes for k in s.kinds}
     return render(
         request,
         "imports/index.html",
@@ -75,7 +81,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "jobs": jobs,
             "scopes": scopes,
-            "kinds": [(k, ImportJob.Kind(k).label) for k in kinds if k in RESOURCES],
+            "kinds": [
+                (k, ImportJob.Kind(k).label, k in importable) for k in kinds if k in RESOURCES
+            ],
+            "can_import_history": any(services.may_import_history(s) for s in scopes),
         },
     )
 
@@ -118,12 +127,18 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _xlsx(headers: list[str], rows: list[list[Any]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(value: Any) -> Any:
+        # An error report repeats the uploaded cells; control characters, which a CSV can carry
+        # and an Excel sheet cannot, are dropped rather than failing the download.
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(headers)
     for row in rows:
-        sheet.append(row)
+        sheet.append([cell(value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -207,7 +222,7 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
         raise Http404
     scopes = _require_scopes(request)
     scope = get_scope(request.user, request.GET.get("scope") or scopes[0].key)
-    if kind not in scope.kinds:
+    if kind not in scope.export_kinds:
         raise Http404
     resource_class = RESOURCES[kind]
     dataset = resource_class().export(queryset=resource_class.scoped_queryset(scope))

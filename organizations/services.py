@@ -20,7 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civilization_stations.access import can_act_on_node
 from civilization_stations.models import PracticeNode
+from core.bulk import insert_objects
 from volunteers.models import Volunteer
 
 from .access import can_manage_organization, can_review_organization, is_org_admin
@@ -267,6 +269,75 @@ def review_organization(
     return org
 
 
+@transaction.atomic
+def import_organization(
+    *,
+    actor: Any,
+    organization: Organization | None,
+    name: str,
+    type: str,
+    node: PracticeNode | None,
+    parent: Organization | None = None,
+    contact_name: str,
+    contact_phone: str,
+    contact_email: str = "",
+    description: str = "",
+) -> tuple[Organization, str]:
+    """A reviewer (federation admin, or staff of the node or a node above) brings organizations
+    from a station's spreadsheet onto the platform. A new one is registered already approved:
+    the reviewer vouches for it, recorded as a review (批量导入); it has no admin until the
+    federation appoints one. An existing one (`organization`) gets the file's details. Returns
+    (organization, "new" | "update" | "skip")."""
+    details = _clean_details(
+        name=name,
+        type=parent.type if parent is not None else type,
+        node=node,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        description=description,
+    )
+    if parent is not None:
+        if parent.is_team:
+            raise ValidationError(_("分队下不能再建立分队。"), code="nested_team")
+        _check_team_node(parent, details["node"])
+    if not can_act_on_node(actor, details["node"]):
+        raise ValidationError({"node": [_("该阵地不在您的管辖范围内。")]}, code="out_of_scope")
+    if organization is not None:
+        org = _lock(organization)
+        if not can_review_organization(actor, org):
+            raise ValidationError(_("该组织不在您的审核范围内。"), code="out_of_scope")
+        if org.parent_id != (parent.pk if parent else None):
+            raise ValidationError(_("不能通过导入改变分队所属的组织。"), code="parent")
+        if all(getattr(org, field) == value for field, value in details.items()):
+            return org, "skip"
+        _check_name_free(details["name"], parent=org.parent, exclude_pk=org.pk)
+        for field, value in details.items():
+            setattr(org, field, value)
+        org.save()
+        return org, "update"
+    _check_name_free(details["name"], parent=parent, exclude_pk=None)
+    now = timezone.now()
+    org = Organization.objects.create(
+        **details,
+        parent=parent,
+        status=Organization.Status.APPROVED,
+        review_note=_("批量导入"),
+        reviewed_by=actor,
+        reviewed_at=now,
+        created_by=actor,
+        submitted_at=now,
+    )
+    if parent is None:
+        OrganizationReview.objects.create(
+            organization=org,
+            decision=OrganizationReview.Decision.APPROVE,
+            note=_("批量导入"),
+            reviewer=actor,
+        )
+    return org, "new"
+
+
 # ---------------------------------------------------------------------------------------------
 # Teams
 
@@ -408,6 +479,37 @@ def decide_membership(*, membership: Membership, admin: Any, approve: bool) -> M
     membership.save(update_fields=["status", "decided_at", "decided_by"])
     transaction.on_commit(lambda: send_membership_decision_email(membership_pk=membership.pk))
     return membership
+
+
+@transaction.atomic
+def add_entered_members(
+    *, organization: Organization, volunteers: list[Volunteer], admin: Any
+) -> list[Membership]:
+    """An admin's bulk import: the volunteers the organization has just entered (with their
+    consent) become approved members at once, in one insert. What `request_membership` +
+    `decide_membership` do for one person, without the decision email (the person did not
+    ask to join; the organization registered them). The volunteers must be new to the
+    organization."""
+    org = _lock(organization)
+    _require_admin(admin, org)
+    if org.status != Organization.Status.APPROVED:
+        raise ValidationError(_("该组织尚未通过审核，暂不能申请加入。"), code="not_approved")
+    if any(v.is_closed for v in volunteers):
+        raise ValidationError(_("该志愿者账户已注销。"), code="closed")
+    now = timezone.now()
+    memberships = [
+        Membership(
+            organization=org,
+            volunteer=v,
+            role=Membership.Role.MEMBER,
+            status=Membership.Status.APPROVED,
+            decided_at=now,
+            decided_by=admin,
+        )
+        for v in volunteers
+    ]
+    insert_objects(memberships)  # COPY on PostgreSQL, bulk_create elsewhere
+    return memberships
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.validators import normalize_mobile, validate_mobile
 from civilization_stations.models import PracticeNode
+from core.bulk import insert_objects
 from core.choices import ServiceCategory, Skill
 
 from . import crypto
@@ -46,6 +47,10 @@ MIN_AGE = 14  # no registration under 14 [BJ]
 ADULT_AGE = 18  # 14–17 need a guardian's consent
 ANONYMISED_NAME = "已注销志愿者"
 NUMBER_PREFIX = "BJ"
+
+# The vocabularies as sets, built once (TextChoices.values builds a new list on every access).
+_DOCUMENT_TYPES = frozenset(Volunteer.DocumentType.values)
+_SEXES = frozenset(Volunteer.Sex.values)
 
 # Letters of any script, separated by a space, a middle dot (阿依古丽·买买提), a period, an
 # apostrophe or a hyphen; no digits or other symbols.
@@ -101,6 +106,8 @@ def _clean_name(value: str) -> str:
 
 def _clean_choices(values: Iterable[str], choices: Any, what: str) -> list[str]:
     wanted = set(values or ())
+    if not wanted:
+        return []
     unknown = wanted - set(choices.values)
     if unknown:
         raise ValidationError(
@@ -156,12 +163,15 @@ def clean_volunteer_data(
     guardian: Guardian | None = None,
     volunteer: Volunteer | None = None,
     today: date | None = None,
+    check_duplicate: bool = True,
 ) -> VolunteerData:
     """Every rule of the basic record (DOMAIN.md §5), all errors at once, keyed by field.
 
     Birth date and sex come from the document when it embeds them (the arguments are then
     ignored); otherwise they are required. `volunteer` is the record being corrected: its own
-    number does not count as a duplicate. Reads the database only for the duplicate check.
+    number does not count as a duplicate. Reads the database only for the duplicate check;
+    `check_duplicate=False` skips it for a caller that checks a whole batch of documents in
+    one query (`volunteers_by_document_hash`) and lets the unique index catch any race.
     """
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
@@ -175,7 +185,7 @@ def clean_volunteer_data(
 
     clean_name = attempt("name", _clean_name, name)
     document: ParsedDocument | None = None
-    if document_type not in Volunteer.DocumentType.values:
+    if document_type not in _DOCUMENT_TYPES:
         errors["document_type"] = [_("请选择证件类型")]
     else:
         document = attempt(
@@ -194,7 +204,7 @@ def clean_volunteer_data(
             errors.setdefault("birth_date", []).append(_("请填写出生日期"))
         else:
             attempt("birth_date", lambda: validate_birth_date(birth_date, today=today))
-        if sex not in Volunteer.Sex.values:
+        if sex not in _SEXES:
             errors.setdefault("sex", []).append(_("请选择性别"))
 
     clean_guardian = None
@@ -222,7 +232,7 @@ def clean_volunteer_data(
         "service_categories", _clean_choices, service_categories, ServiceCategory, _("服务类别")
     )
 
-    if document is not None:
+    if document is not None and check_duplicate:
         taken = Volunteer.objects.filter(document_hash=crypto.document_hash(document.number))
         if volunteer is not None:
             taken = taken.exclude(pk=volunteer.pk)
@@ -256,20 +266,32 @@ def _luhn_digit(digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def issue_volunteer_number(*, today: date | None = None) -> str:
-    """The next 志愿者编号: BJ + year of registration + 7-digit serial + a Luhn check digit
-    (BJ202600000018). Never derived from the document. Must run inside the registration's
-    transaction: the year's counter row stays locked until it commits, so two registrations
-    never get the same number and a rolled-back registration gives its number back."""
+def issue_volunteer_numbers(*, count: int, today: date | None = None) -> list[str]:
+    """A block of `count` consecutive 志愿者编号 (BJ + year of registration + 7-digit serial + a
+    Luhn check digit, e.g. BJ202600000018) taken with one locked update of the year's counter.
+    Never derived from the document. Must run inside the registration's transaction: the row
+    stays locked until it commits, so two registrations never get the same number and a
+    rolled-back registration gives its numbers back."""
+    if count < 1:
+        return []
     year = (today or timezone.localdate()).year
     VolunteerNumberSequence.objects.bulk_create(
         [VolunteerNumberSequence(year=year)], ignore_conflicts=True
     )
     sequence = VolunteerNumberSequence.objects.select_for_update().get(year=year)
-    sequence.last_value += 1
+    first = sequence.last_value + 1
+    sequence.last_value += count
     sequence.save(update_fields=["last_value"])
-    body = f"{year}{sequence.last_value:07d}"
-    return f"{NUMBER_PREFIX}{body}{_luhn_digit(body)}"
+    numbers = []
+    for serial in range(first, first + count):
+        body = f"{year}{serial:07d}"
+        numbers.append(f"{NUMBER_PREFIX}{body}{_luhn_digit(body)}")
+    return numbers
+
+
+def issue_volunteer_number(*, today: date | None = None) -> str:
+    """The next 志愿者编号 (see `issue_volunteer_numbers`)."""
+    return issue_volunteer_numbers(count=1, today=today)[0]
 
 
 def is_valid_volunteer_number(value: str) -> bool:
@@ -305,6 +327,34 @@ def _apply_guardian(volunteer: Volunteer, guardian: Guardian | None, now: dateti
     volunteer.guardian_phone = guardian.phone
     if changed or volunteer.guardian_consent_at is None:
         volunteer.guardian_consent_at = now
+
+
+def _new_volunteer(
+    data: VolunteerData,
+    *,
+    user: AbstractBaseUser | None,
+    entered_by: str,
+    consent_at: datetime | None,
+    now: datetime,
+) -> Volunteer:
+    """An unsaved volunteer from validated data: document encrypted and hashed, guardian's
+    consent stamped. The one place a new record is put together (single and bulk)."""
+    volunteer = Volunteer(
+        user=user,
+        name=data.name,
+        birth_date=data.birth_date,
+        sex=data.sex,
+        phone=data.phone,
+        email=data.email,
+        residence_node=data.residence_node,
+        skills=data.skills,
+        service_categories=data.service_categories,
+        entered_by=entered_by,
+        consent_at=consent_at or now,
+    )
+    _apply_document(volunteer, data.document)
+    _apply_guardian(volunteer, data.guardian, now)
+    return volunteer
 
 
 def register_volunteer(
@@ -356,22 +406,9 @@ def register_volunteer(
         guardian=guardian,
         today=today,
     )
-    now = timezone.now()
-    volunteer = Volunteer(
-        user=user,
-        name=data.name,
-        birth_date=data.birth_date,
-        sex=data.sex,
-        phone=data.phone,
-        email=data.email,
-        residence_node=data.residence_node,
-        skills=data.skills,
-        service_categories=data.service_categories,
-        entered_by=entered_by,
-        consent_at=consent_at or now,
+    volunteer = _new_volunteer(
+        data, user=user, entered_by=entered_by, consent_at=consent_at, now=timezone.now()
     )
-    _apply_document(volunteer, data.document)
-    _apply_guardian(volunteer, data.guardian, now)
     with transaction.atomic():
         volunteer.number = issue_volunteer_number(today=today)
         try:
@@ -386,6 +423,57 @@ def register_volunteer(
             raise ValidationError({"document_number": [duplicate_document_message()]}) from None
     log.info("volunteer %s registered (%s)", volunteer.number, entered_by)
     return volunteer
+
+
+def volunteers_by_document_hash(hashes: Iterable[str]) -> dict[str, Volunteer]:
+    """The registered volunteers among these keyed hashes (`crypto.document_hash` of normalised
+    numbers), in one query: the duplicate check of a whole batch."""
+    wanted = {h for h in hashes if h}
+    if not wanted:
+        return {}
+    return {
+        v.document_hash: v
+        for v in Volunteer.objects.select_related("residence_node").filter(document_hash__in=wanted)
+        if v.document_hash
+    }
+
+
+@dataclass(frozen=True)
+class BulkEntry:
+    """One record of a bulk registration: validated data and when the person consented."""
+
+    data: VolunteerData
+    consent_at: datetime
+
+
+def register_volunteers(
+    *,
+    entries: list[BulkEntry],
+    entered_by: str = Volunteer.EnteredBy.ORGANIZATION,
+    today: date | None = None,
+) -> list[Volunteer]:
+    """Create many records entered by an organization (no accounts) in one go: a block of
+    numbers from one locked update, the documents encrypted and hashed as `register_volunteer`
+    does, one `bulk_create`. The entries must have passed `clean_volunteer_data` (the batch's
+    duplicates checked with `volunteers_by_document_hash`). All or nothing: raises IntegrityError
+    (nothing written, numbers given back) when a concurrent registration took one of the
+    documents meanwhile; the caller then registers the batch one by one to find which."""
+    if entered_by != Volunteer.EnteredBy.ORGANIZATION:
+        raise ValidationError(_("批量登记只能由组织代为录入"), code="entered_by")
+    if not entries:
+        return []
+    now = timezone.now()
+    volunteers = [
+        _new_volunteer(e.data, user=None, entered_by=entered_by, consent_at=e.consent_at, now=now)
+        for e in entries
+    ]
+    with transaction.atomic():
+        numbers = issue_volunteer_numbers(count=len(volunteers), today=today)
+        for volunteer, number in zip(volunteers, numbers, strict=True):
+            volunteer.number = number
+        insert_objects(volunteers)  # COPY on PostgreSQL, bulk_create elsewhere
+    log.debug("%s volunteers registered in bulk (%s)", len(volunteers), entered_by)
+    return volunteers
 
 
 def update_volunteer(

@@ -53,7 +53,7 @@ from hours.models import ServiceRecord, StarLevel
 from projects import services as project_services
 from projects.models import SignUp
 from tests.factories import PASSWORD, OrganizationFactory, UserFactory
-from tests.imports.conftest import VOLUNTEER_HEADERS, csv_bytes, valid_id
+from tests.imports.conftest import RECORD_HEADERS, VOLUNTEER_HEADERS, csv_bytes, valid_id
 from tests.projects.factories import ActivityFactory
 
 from .strategies import FUZZ, MARKUP_PAYLOADS, hostile_value
@@ -329,6 +329,12 @@ def _counter(ctx: SimpleNamespace) -> None:
 
 def _done_order_counter(ctx: SimpleNamespace) -> None:
     order_done(ctx)
+
+
+def _history_upload(ctx: SimpleNamespace) -> None:
+    old = f"{timezone.localdate() - timedelta(days=400):%Y-%m-%d}"
+    rows = [["H1", ctx.member.number, "2", "", old, "社区清洁", "社区服务", ctx.tree.nanlang.code]]
+    ctx.files = {"file": SimpleUploadedFile("records.csv", csv_bytes(RECORD_HEADERS, rows))}
 
 
 def _upload_fields(ctx: SimpleNamespace) -> None:
@@ -1106,6 +1112,20 @@ TARGETS = [
         user=lambda ctx: ctx.station_staff,
         prepare=_upload_fields,
         stored=lambda ctx, client: (_count("imports.ImportJob"), _count("volunteers.Volunteer")),
+    ),
+    Target(
+        "upload a history of service records (federation admin, 历史补录)",
+        "/imports/",
+        fields={
+            "scope": "fed",
+            "kind": "records",
+            "on_error": "skip",
+            "approve": "on",
+            "history": "on",
+        },
+        user=lambda ctx: ctx.fed,
+        prepare=_history_upload,
+        stored=lambda ctx, client: (_count("imports.ImportJob"), _count("hours.ServiceRecord")),
     ),
 ]
 

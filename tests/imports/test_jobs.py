@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from imports import services, tasks
 from imports.models import ImportJob
+from tests.factories import VolunteerFactory
 from volunteers.models import Volunteer, VolunteerNumberSequence
 
 from .conftest import VOLUNTEER_HEADERS, csv_bytes, run_file, valid_id
@@ -139,3 +140,20 @@ def test_only_the_uploader_sees_confirms_or_cancels_a_job(world, login):
     job.refresh_from_db()
     assert job.status == "checked"
     assert not Volunteer.objects.filter(entered_by="organization").exists()
+
+
+@pytest.mark.django_db
+def test_the_nav_shows_imports_to_staff_and_federation_admins_and_me_to_org_admins(world, login):
+    from core.navigation import nav_links
+
+    assert any(link["url"] == "/imports/" for link in nav_links(world.staff))
+    assert any(link["url"] == "/imports/" for link in nav_links(world.fed))
+    assert not any(link["url"] == "/imports/" for link in nav_links(world.admin_user))
+    # Organization admins: a section on /me/ (the nav stays free of queries on every page).
+    me = login(world.admin_user).get("/me/").content.decode()
+    assert f"/imports/?scope=org:{world.org.pk}" in me
+    page = login(world.admin_user).get(f"/imports/?scope=org:{world.org.pk}").content.decode()
+    assert f'value="org:{world.org.pk}" selected' in page
+    member = VolunteerFactory(residence_node=world.tree.nanlang)
+    world.org.memberships.create(volunteer=member, status="approved")
+    assert "/imports/" not in login(member.user).get("/me/").content.decode()

@@ -340,3 +340,43 @@ def test_export_then_import_changes_nothing(world, login):
         )
         client.post(f"/imports/jobs/{job.pk}/confirm/")
     assert list(Volunteer.objects.order_by("pk").values()) == before
+
+
+def test_the_import_is_set_based_its_queries_do_not_grow_with_the_rows(world, settings):
+    """Chunks of 500: one duplicate query, one block of numbers, one insert of volunteers and
+    one of memberships per chunk, instead of ~13 queries a row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports import services
+
+    from .conftest import run_file
+
+    settings.IMPORTS_ASYNC_ROWS = 10**6
+    rows = [
+        [
+            f"批量{chr(0x4E00 + i)}",
+            "居民身份证",
+            valid_id(i, born=date(1985, 3, 3)),  # not a factory volunteer's birth date
+            f"138{i:08d}",
+            "110105001024",
+            "2024-05-01",
+        ]
+        for i in range(600)
+    ]
+    job = run_file(
+        world.admin_user,
+        f"org:{world.org.pk}",
+        "volunteers",
+        csv_bytes(VOLUNTEER_HEADERS, rows),
+        confirm=False,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        job = services.confirm_import(job=job, user=world.admin_user)
+    assert job.new_rows == 600
+    assert len(queries) < 60, len(queries)
+    assert Membership.objects.filter(organization=world.org, status="approved").count() == 601
+    numbers = sorted(
+        Volunteer.objects.filter(entered_by="organization").values_list("number", flat=True)
+    )
+    assert len(set(numbers)) == 600

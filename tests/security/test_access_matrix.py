@@ -540,6 +540,18 @@ ROWS: list[Row] = [
         kwargs={"kind": "volunteers", "fmt": "csv"},
         note="each role's own scope: an organization its members, staff their subtree",
     ),
+    Row(
+        "imports:export",
+        by_role(anon=LOGIN, volunteer=403, org_admin=404, staff=200, fed=200),
+        kwargs={"kind": "hierarchy", "fmt": "csv"},
+        note="the hierarchy: staff their subtree, the federation all; organizations none",
+    ),
+    Row(
+        "imports:template",
+        by_role(anon=LOGIN, volunteer=403, org_admin=404, staff=200, fed=200),
+        kwargs={"kind": "organizations", "fmt": "csv"},
+        note="organizations are imported by their reviewers (staff, federation)",
+    ),
     # --- campaigns, service sites, results, benefits -----------------------------------------
     Row("campaigns:list", everyone(200)),
     Row(
