@@ -8,21 +8,31 @@ with open(sys.argv[1], encoding="utf-8") as results:
 n, title = sys.argv[2], sys.argv[3]
 print(title)
 print()
-print("Synthetic ledger from `manage.py generate_load` (real hierarchy; three years of records")
-print("written in time order; volunteers skewed k^-1/2 with at most 500 records each, serving")
-print("mostly in their own street; PostgreSQL COPY). *Equivalent GROUP BY* is one statement in")
-print("which PostgreSQL computes, straight from the ledger, the same node statistics the rollup")
-print("stores — every level (station, street, district, city), month and year, each category and")
-print("all: hours, person-times, exact distinct volunteers, activities — with GROUPING SETS,")
-print("materialised (CREATE TEMP TABLE AS) and checked row for row against the rollup's")
-print("`dashboard_node_stat` (*same rows*). *Station GROUP BY* is the plain station × month ×")
-print("category aggregate, for reference. *Full rollup* is `rollup_hours --full`, which also keeps")
-print(
-    "the base summaries and their indexes, organizations, volunteer totals, stars, registrations,"
-)
-print("orders and people served. *Incremental* runs after 1 % new records dated today. Memory is")
-print("the peak RSS of the rollup process (GNU time).")
-print()
+# A recorded section (a "###" title) follows the main one and skips the explanation.
+if not title.startswith("###"):
+    print("Synthetic ledger from `manage.py generate_load` (real hierarchy; three years of records")
+    print("written in time order; volunteers skewed k^-1/2 with at most 500 records each, serving")
+    print("mostly in their own street; PostgreSQL COPY). *Equivalent GROUP BY* is one statement in")
+    print(
+        "which PostgreSQL computes, straight from the ledger, the same node statistics the rollup"
+    )
+    print(
+        "stores — every level (station, street, district, city), month and year, each category and"
+    )
+    print("all: hours, person-times, exact distinct volunteers, activities — with GROUPING SETS,")
+    print("materialised (CREATE TEMP TABLE AS) and checked row for row against the rollup's")
+    print("`dashboard_node_stat` (*same rows*). *Station GROUP BY* is the plain station × month ×")
+    print(
+        "category aggregate, for reference. *Full rollup* is `rollup_hours --full`, which also keeps"
+    )
+    print(
+        "the base summaries and their indexes, organizations, volunteer totals, stars, registrations,"
+    )
+    print(
+        "orders and people served. *Incremental* runs after 1 % new records dated today. Memory is"
+    )
+    print("the peak RSS of the rollup process (GNU time).")
+    print()
 print(
     "| records | volunteers | generate (s) | station GROUP BY (s) | equivalent GROUP BY (s)"
     " | same rows | full rollup (s) | full / equivalent (target ≤ 1.3) | incremental (s)"
@@ -48,11 +58,12 @@ for r in rows:
         print()
         print(f"Incremental steps at {r['ledger_rows']:,} records: {r['incremental_steps']}.")
 print()
-print(f"Dashboard pages, {n} requests each, signed in as a federation admin (Django test client,")
-print("in-process: middleware, summary-table queries, template). *Cold*: the cache version is")
-print("bumped before every request, so each one recomputes from the summary tables; *cached*: as")
-print("served between two rollups. Milliseconds, median / p95.")
-print()
+if not title.startswith("###"):
+    print(f"Dashboard pages, {n} requests each, signed in as a federation admin (Django test")
+    print("client, in-process: middleware, summary-table queries, template). *Cold*: the cache")
+    print("version is bumped before every request, so each one recomputes from the summary")
+    print("tables; *cached*: as served between two rollups. Milliseconds, median / p95.")
+    print()
 levels = ("city", "center", "institute", "station")
 print(
     "| records | "
