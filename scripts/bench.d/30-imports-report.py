@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 
@@ -25,7 +26,7 @@ def main(path: str) -> None:
         " every registration rule, documents encrypted and hashed, approved memberships."
         f" Service records: {ri['rows']:,} rows of CSV ({rf['mb']} MB) imported by the federation"
         " as 历史补录, approved, through the COPY path. Wall-clock times on the shared 2-core"
-        " machine (other engineers' suites ran at the same time)."
+        f" machine (load average when the report was written: {os.getloadavg()[0]:.2f})."
     )
     print()
     print("| what | rows | seconds | rows/s | notes |")
