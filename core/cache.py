@@ -85,11 +85,6 @@ class ResilientRedisCache(RedisCache):
 
     # --- the circuit ------------------------------------------------------------------------
 
-    @property
-    def degraded(self) -> bool:
-        """True while this process answers from memory (Redis was unreachable recently)."""
-        return self._circuit.down and time.monotonic() < self._circuit.down_until
-
     def _lost(self, exc: BaseException) -> None:
         circuit = self._circuit
         with circuit.lock:

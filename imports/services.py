@@ -32,6 +32,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.outbox import enqueue
+
 from .files import FileError, Table, check_headers, open_table
 from .models import ImportJob
 from .resources import NEW, RESOURCES, SKIP, UPDATE, ServiceResource
@@ -153,7 +155,7 @@ def start_import(
     if job.total_rows > async_threshold():
         from . import tasks
 
-        transaction.on_commit(lambda: tasks.check_import.delay(job.pk))
+        enqueue(tasks.check_import, job.pk)
     else:
         run_job(job.pk, commit=False)
         job.refresh_from_db()
@@ -181,7 +183,7 @@ def confirm_import(*, job: ImportJob, user: Any) -> ImportJob:
     if job.total_rows > async_threshold():
         from . import tasks
 
-        transaction.on_commit(lambda: tasks.run_import.delay(job.pk))
+        enqueue(tasks.run_import, job.pk)
     else:
         run_job(job.pk, commit=True)
         job.refresh_from_db()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +25,8 @@ from organizations.models import Organization
 from projects import services as project_services
 from projects.models import Activity, Project
 from volunteers.models import Volunteer
+
+from .projects import project_data, publish
 
 CAMPAIGN = "“爱满京城”学雷锋志愿服务月"
 SERVICE_PROJECT = "建外街道学雷锋便民服务"
@@ -76,36 +77,6 @@ def _org(name: str) -> Organization | None:
     return Organization.objects.approved().filter(name=name).select_related("node").first()
 
 
-def _project_data(title: str, node: PracticeNode, **extra: Any) -> dict[str, Any]:
-    today = timezone.localdate()
-    data = {
-        "title": title,
-        "category": "community",
-        "node": node,
-        "place": node.name,
-        "starts_on": today,
-        "ends_on": today + timedelta(days=120),
-        "description": "",
-        "work_content": "",
-        "volunteers_needed": 10,
-        "post_requirements": "热心公益，有耐心，能按时参加。",
-        "how_to_apply": "在本平台报名，组织方审核后电话确认。",
-        "risks": "户外活动注意防暑防寒与交通安全。",
-        "insurance_required": False,
-        "contact_name": "王老师",
-        "contact_phone": "13700000000",
-    }
-    data.update(extra)
-    return data
-
-
-def _publish(project: Project, reviewer: User) -> Project:
-    project_services.project_submit(actor=project.created_by, project=project)
-    return project_services.project_approve(
-        reviewer=reviewer, project=project, note="内容完整，同意发布。"
-    )
-
-
 def _service_day(reviewer: User) -> list[str]:
     """A 便民服务 project of 建外街道志愿服务队 whose activity ended three days ago: hours for
     the team's members, then people served and output entered by its admin."""
@@ -119,9 +90,11 @@ def _service_day(reviewer: User) -> list[str]:
         project = project_services.project_create(
             actor=admin,
             organization=org,
-            data=_project_data(
+            data=project_data(
                 SERVICE_PROJECT,
                 org.node,
+                category="community",
+                insurance_required=False,
                 starts_on=timezone.localdate() - timedelta(days=30),
                 ends_on=timezone.localdate() + timedelta(days=60),
                 description="学雷锋志愿服务月期间，每周在社区广场开展家电维修、理发、政策咨询等便民服务。",
@@ -141,7 +114,7 @@ def _service_day(reviewer: User) -> list[str]:
                 "required_skills": [],
             },
         )
-        project = _publish(project, reviewer)
+        project = publish(project, reviewer)
         lines.append(f"campaigns: project {SERVICE_PROJECT} with a finished activity")
     activity = Activity.objects.filter(project=project, title=SERVICE_ACTIVITY).first()
     if activity is None or activity.ends_at > timezone.now():
@@ -197,9 +170,10 @@ def _site(reviewer: User, federation: User | None) -> list[str]:
         project = project_services.project_create(
             actor=admin,
             organization=org,
-            data=_project_data(
+            data=project_data(
                 SITE_PROJECT,
                 org.node,
+                insurance_required=False,
                 kind="large_event",
                 category="culture",
                 place="朝阳区图书馆建外分馆",
@@ -217,7 +191,7 @@ def _site(reviewer: User, federation: User | None) -> list[str]:
                     project_services.shift_create(
                         actor=admin, post=post, starts_at=_at(day, start), ends_at=_at(day, end)
                     )
-        project = _publish(project, reviewer)
+        project = publish(project, reviewer)
     site = services.site_create(
         actor=admin,
         project=project,

@@ -34,7 +34,8 @@ def _volunteer(email: str) -> Volunteer | None:
     return Volunteer.objects.active().filter(user__email=email).first()
 
 
-def _base(title: str, node: PracticeNode, **extra: Any) -> dict[str, Any]:
+def project_data(title: str, node: PracticeNode, **extra: Any) -> dict[str, Any]:
+    """A demo project's fields (any of them overridden by `extra`); other seeds use it too."""
     today = timezone.localdate()
     data = {
         "title": title,
@@ -56,7 +57,7 @@ def _base(title: str, node: PracticeNode, **extra: Any) -> dict[str, Any]:
     return data
 
 
-def _publish(project: Project, reviewer: User | None) -> Project:
+def publish(project: Project, reviewer: User | None) -> Project:
     services.project_submit(actor=project.created_by, project=project)
     if reviewer is not None:
         project = services.project_approve(
@@ -91,7 +92,7 @@ def _seed() -> list[str]:
         project = services.project_create(
             actor=jianwai_org.created_by,
             organization=jianwai_org,
-            data=_base(
+            data=project_data(
                 "建外街道助老陪伴",
                 jianwai_org.node,
                 description="每周六上午走访独居老人，陪伴聊天、读报、帮助使用智能手机。",
@@ -127,7 +128,7 @@ def _seed() -> list[str]:
                 "required_skills": ["computer"],
             },
         )
-        project = _publish(project, institute or admin)
+        project = publish(project, institute or admin)
         for email in ("volunteer2@example.com", "teen@example.com"):
             _sign_up(email, activity=series[0])
         _sign_up("volunteer@example.com", activity=small)
@@ -140,7 +141,7 @@ def _seed() -> list[str]:
         event = services.project_create(
             actor=youth.created_by,
             organization=youth,
-            data=_base(
+            data=project_data(
                 "朝阳城市半程马拉松志愿服务",
                 chaoyang,
                 kind="large_event",
@@ -176,7 +177,7 @@ def _seed() -> list[str]:
                         starts_at=_at(10, start),
                         ends_at=_at(10, start + 4),
                     )
-        event = _publish(event, center or admin)
+        event = publish(event, center or admin)
         if admin is not None:
             services.project_set_honours(
                 actor=admin, project=event, is_gold=True, is_city_demonstration=False
@@ -190,7 +191,7 @@ def _seed() -> list[str]:
         station_project = services.project_create(
             actor=station_staff,
             publisher_node=nanlang,
-            data=_base(
+            data=project_data(
                 "南郎家园垃圾分类宣传",
                 nanlang,
                 category="environment",
@@ -209,14 +210,14 @@ def _seed() -> list[str]:
                 "quota": 4,
             },
         )
-        _publish(station_project, institute or admin)
+        publish(station_project, institute or admin)
         lines.append("station project 南郎家园垃圾分类宣传")
 
     if jianwai_org is not None:
         waiting = services.project_create(
             actor=jianwai_org.created_by,
             organization=jianwai_org,
-            data=_base(
+            data=project_data(
                 "建外街道文明交通劝导",
                 jianwai_org.node,
                 category="traffic",
@@ -224,7 +225,7 @@ def _seed() -> list[str]:
                 work_content="路口劝导。",
             ),
         )
-        _publish(waiting, None)
+        publish(waiting, None)
         lines.append(
             "project 建外街道文明交通劝导 waits in the review queue (institute@example.com)"
         )
