@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 20_24_0808
 CACHE_VERSION_KEY = "dashboard:version"
 BATCH_SIZE = 20_000
+WORK_MEM = "256MB"  # per sort or hash of a rollup statement (SET LOCAL: this transaction only)
 
 LEDGER = "hours_servicerecord"
 TOUCHED = "hours_touchedbucket"
@@ -357,8 +358,9 @@ def _derive_all(cursor) -> None:
 
 @contextmanager
 def _bulk_load(cursor, tables: tuple[str, ...]) -> Iterator[None]:
-    """Empty the base summaries and load them without their indexes, then build the indexes
-    once (a sort each) — far cheaper than maintaining them row by row for millions of rows.
+    """Empty the base summaries and load them without their indexes and primary keys, then
+    build them once (a sort each) — far cheaper than maintaining them row by row for millions of
+    rows.
     Only the rollup reads these tables, so their exclusive lock until commit blocks no page."""
     if not _pg():
         for table in tables:
@@ -372,7 +374,7 @@ def _bulk_load(cursor, tables: tuple[str, ...]) -> Iterator[None]:
            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
            JOIN pg_class c ON c.oid = x.indrelid
            LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid
-           WHERE c.relname = ANY(%s) AND NOT x.indisprimary AND c.relkind = 'r'
+           WHERE c.relname = ANY(%s) AND c.relkind = 'r'
                  AND c.relnamespace = 'public'::regnamespace""",
         [list(tables)],
     )
@@ -428,7 +430,8 @@ def _load_base_summaries(cursor) -> None:
     for month in _ledger_months(cursor):
         end = date(month.year + month.month // 12, month.month % 12 + 1, 1)
         # The month's rows, through the BRIN index on the service date (constants, so the
-        # planner sees the range).
+        # planner sees the range). Read twice: keeping them for both summaries (a materialised
+        # CTE) was slower than reading the pages again from the cache.
         ledger = f"""(SELECT {LEDGER_COLUMNS} FROM {LEDGER}
                       WHERE service_date >= '{month:%Y-%m-%d}'
                             AND service_date < '{end:%Y-%m-%d}') r"""
@@ -452,13 +455,11 @@ def _full_rebuild(cursor) -> None:
         with _step("node_stats"):
             _derive_all(cursor)
         with _step("volunteer_totals"):
-            # In key order: the primary key index (kept through the load) grows at its end.
             # SUM over an integer (a bucket's half-hours are small) adds in bigint; over a
             # bigint PostgreSQL adds in numeric, slower and twice the memory.
             cursor.execute(
                 f"""INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours)
-                SELECT volunteer_id, SUM(CAST(half_hours AS integer)) FROM {PRESENCE}
-                GROUP BY volunteer_id ORDER BY volunteer_id"""
+                SELECT volunteer_id, SUM(half_hours) FROM {PRESENCE} GROUP BY volunteer_id"""
             )
             if _pg():
                 cursor.execute(f"ANALYZE {VOLUNTEER_TOTAL}")
@@ -476,6 +477,17 @@ IN_TOUCHED = (
 )
 
 
+def _touched_presence() -> str:
+    """FROM … WHERE: the presence rows of the touched buckets (as `f`). On PostgreSQL month by
+    month through the BRIN index on the month (the primary key leads with the volunteer), each
+    month behind OFFSET 0 so the planner does not trade it for a scan of the whole table."""
+    if not _pg():
+        return f"{PRESENCE} f WHERE {IN_TOUCHED}"
+    return f"""(SELECT DISTINCT month FROM rollup_touched) tm
+        CROSS JOIN LATERAL (SELECT * FROM {PRESENCE} x WHERE x.month = tm.month OFFSET 0) f
+        WHERE {IN_TOUCHED}"""
+
+
 def _incremental_batch(cursor) -> None:
     fact_cols = ", ".join(f"f.{c.strip()}" for c in FACT_COLS.split(","))
     presence_cols = ", ".join(f"f.{c.strip()}" for c in PRESENCE_COLS.split(","))
@@ -484,7 +496,7 @@ def _incremental_batch(cursor) -> None:
         _temp(
             cursor,
             "rollup_old_pres",
-            f"SELECT {presence_cols} FROM {PRESENCE} f WHERE {IN_TOUCHED}",
+            f"SELECT {presence_cols} FROM {_touched_presence()}",
         )
     _temp(
         cursor,
@@ -534,20 +546,16 @@ def _write_presence_diff(cursor) -> None:
     `rollup_pdiff` holds each added, removed or changed row with its old and new figures."""
     match = " AND ".join(f"o.{c} = n.{c}" for c in PRESENCE_KEY)
     place = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
+    # One full join of old and new rows: a key's place columns are the same on both sides.
     _temp(
         cursor,
         "rollup_pdiff",
-        f"""SELECT {", ".join(f"n.{c}" for c in place.split(", "))},
+        f"""SELECT {", ".join(f"COALESCE(n.{c}, o.{c}) AS {c}" for c in place.split(", "))},
                    o.half_hours AS old_half_hours, o.person_times AS old_person_times,
                    n.half_hours AS new_half_hours, n.person_times AS new_person_times
-            FROM rollup_new_pres n LEFT JOIN rollup_old_pres o ON {match}
-            WHERE o.volunteer_id IS NULL OR o.half_hours <> n.half_hours
-                  OR o.person_times <> n.person_times
-            UNION ALL
-            SELECT {", ".join(f"o.{c}" for c in place.split(", "))},
-                   o.half_hours, o.person_times, NULL, NULL
-            FROM rollup_old_pres o
-            WHERE NOT EXISTS (SELECT 1 FROM rollup_new_pres n WHERE {match})""",
+            FROM rollup_new_pres n FULL JOIN rollup_old_pres o ON {match}
+            WHERE o.volunteer_id IS NULL OR n.volunteer_id IS NULL
+                  OR o.half_hours <> n.half_hours OR o.person_times <> n.person_times""",
     )
     key = ", ".join(PRESENCE_KEY)
     cursor.execute(
@@ -672,11 +680,11 @@ def _volunteer_deltas(cursor) -> str:
             f"""SELECT m.k AS node_id, '{combo[1]}' AS kind, m.per AS period, m.c AS category,
                        0 AS half_hours, 0 AS person_times, SUM(m.s) AS volunteers,
                        0 AS activities
-                FROM (SELECT x.k, x.per, x.c, x.v, SUM(x.s) AS s
-                      FROM (SELECT DISTINCT {node} AS k, {period} AS per, {category} AS c,
-                                   a.volunteer_id AS v, a.s AS s
-                            FROM rollup_pcov a WHERE {cond} AND a.c{i} = 0) x
-                      GROUP BY x.k, x.per, x.c, x.v) m
+                FROM (SELECT {node} AS k, {period} AS per, {category} AS c,
+                             MAX(CASE WHEN a.s = 1 THEN 1 ELSE 0 END)
+                             - MAX(CASE WHEN a.s = -1 THEN 1 ELSE 0 END) AS s
+                      FROM rollup_pcov a WHERE {cond} AND a.c{i} = 0
+                      GROUP BY {_group_by(node, period, category)}, a.volunteer_id) m
                 GROUP BY m.k, m.per, m.c"""
         )
     return " UNION ALL ".join(parts)
@@ -825,9 +833,13 @@ def _stars(cursor) -> None:
         cursor,
         "rollup_vstar",
         f"""SELECT c.volunteer_id AS volunteer_id, MAX(c.level) AS star FROM (
-                SELECT t.volunteer_id, s.level FROM hours_starlevel s
-                JOIN {VOLUNTEER_TOTAL} t ON t.half_hours >= s.min_half_hours
-                WHERE s.awarded_only = {false}
+                SELECT t.volunteer_id,
+                       (SELECT MAX(s.level) FROM hours_starlevel s
+                        WHERE s.awarded_only = {false} AND s.min_half_hours <= t.half_hours)
+                       AS level
+                FROM {VOLUNTEER_TOTAL} t
+                WHERE t.half_hours >= (SELECT MIN(s.min_half_hours) FROM hours_starlevel s
+                                       WHERE s.awarded_only = {false})
                 UNION ALL
                 SELECT n.volunteer_id, s.level FROM hours_starnomination n
                 JOIN hours_starawardbatch b ON b.id = n.batch_id
@@ -982,7 +994,7 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
                 return RollupResult(kind, buckets, batches, 0, skipped=True)
             if _pg():
                 # The aggregations are hash- and sort-based; room to avoid spilling to disk.
-                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             n = _snapshot_touched(cursor, None if full else batch_size)
             if full:
                 _full_rebuild(cursor)

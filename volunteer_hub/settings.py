@@ -193,6 +193,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dashboard.tasks.rollup_incremental",
         "schedule": crontab(minute="*/5"),
     },
+    # And a full rebuild at night: it re-lays the base summaries month by month (their BRIN
+    # index stays tight after a day of incremental writes) and is the safety net of the deltas.
+    "dashboard-rollup-full": {
+        "task": "dashboard.tasks.rollup_full",
+        "schedule": crontab(minute=40, hour=3),
+    },
     # Recorders of activities whose records are past the 10-working-day deadline: once each.
     "hours-overdue-reminders": {
         "task": "hours.tasks.remind_overdue_records",

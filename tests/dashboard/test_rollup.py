@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 
 from dashboard.models import (
     NodeRegistry,
@@ -306,3 +306,48 @@ def test_a_rollup_waits_for_nobody_while_another_holds_the_lock(postgres, tree):
         other.close()
     assert result.skipped
     assert run_rollup().skipped is False
+
+
+def _base_summary_indexes() -> set[tuple[str, str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, i.relname, pg_get_indexdef(i.oid)
+               FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+               JOIN pg_class c ON c.oid = x.indrelid
+               WHERE c.relname IN ('dashboard_hours_fact', 'dashboard_presence',
+                                   'dashboard_volunteer_total')"""
+        )
+        return set(cursor.fetchall())
+
+
+def test_a_full_rebuild_restores_every_index_and_primary_key_it_dropped(postgres, ledger):
+    """The full run loads the base summaries without their indexes and primary keys (a sort
+    each afterwards is cheaper than maintaining them row by row): all must be back, the same."""
+    before = _base_summary_indexes()
+    assert ("dashboard_presence", "presence_month_brin") in {(t, i) for t, i, _ in before}
+    assert {t for t, i, _ in before if i.endswith("_pkey")} == {
+        "dashboard_hours_fact",
+        "dashboard_presence",
+        "dashboard_volunteer_total",
+    }
+    run_rollup(full=True)
+    assert _base_summary_indexes() == before
+    # The keys are enforced again: a duplicate presence row is refused.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT volunteer_id, month, node_id, category FROM dashboard_presence LIMIT 1"
+        )
+        key = cursor.fetchone()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO dashboard_presence (volunteer_id, month, node_id, category,
+                       center_id, institute_id, station_id, year, half_hours, person_times)
+                   VALUES (%s, %s, %s, %s, 0, 0, 0, %s, 1, 1)""",
+            [*key, key[1]],
+        )
+
+
+def test_the_full_rebuild_runs_every_night(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["dashboard-rollup-full"]
+    assert entry["task"] == "dashboard.tasks.rollup_full"
+    assert entry["schedule"].hour == {3}
