@@ -3,7 +3,7 @@ activities, and a campaign owned by 朝阳区's center covering 建外街道."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -60,7 +60,11 @@ def cw(tree):
 
 
 def finished_activity(project, *, days_ago: int, hours: float = 3, volunteers=()):
-    start = timezone.localtime() - timedelta(days=days_ago, hours=hours + 1)
+    # At 09:00 (local time) `days_ago` days back: the activity falls on that date whatever the
+    # hour the tests run (an offset from now put it a day earlier just after midnight).
+    start = timezone.make_aware(
+        datetime.combine(timezone.localdate() - timedelta(days=days_ago), time(9))
+    )
     activity = make_activity(project, starts_at=start, hours=hours)
     for volunteer in volunteers:
         sign_up(volunteer, activity)
