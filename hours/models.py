@@ -79,6 +79,7 @@ class ServiceRecord(models.Model):
         verbose_name=_("志愿者"),
         on_delete=models.PROTECT,
         related_name="service_records",
+        db_index=False,
     )
     project = models.ForeignKey(
         "projects.Project",
@@ -103,9 +104,10 @@ class ServiceRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="service_records",
+        db_index=False,
     )
     # The orders app lives on a higher floor: a plain indexed integer, no foreign key.
-    order_id = models.PositiveBigIntegerField(_("服务订单"), null=True, blank=True, db_index=True)
+    order_id = models.PositiveBigIntegerField(_("服务订单"), null=True, blank=True)
     organization = models.ForeignKey(
         "organizations.Organization",
         verbose_name=_("记录组织"),
@@ -114,6 +116,7 @@ class ServiceRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="service_records",
         help_text=_("为空表示阵地（站所）项目"),
+        db_index=False,
     )
     # Where the service took place, denormalised down the hierarchy so statistics never join
     # through the tree. A record at an institute-level project has no station.
@@ -122,6 +125,7 @@ class ServiceRecord(models.Model):
         verbose_name=_("实践中心"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     institute = models.ForeignKey(
         "civilization_stations.PracticeNode",
@@ -162,6 +166,7 @@ class ServiceRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reversals",
+        db_index=False,
     )
     correction_request = models.ForeignKey(
         "hours.CorrectionRequest",
@@ -170,6 +175,7 @@ class ServiceRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ledger_entries",
+        db_index=False,
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -178,6 +184,7 @@ class ServiceRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
     decided_by = models.ForeignKey(
@@ -187,6 +194,7 @@ class ServiceRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decision_note = models.CharField(_("审核意见"), max_length=200, blank=True)
@@ -222,11 +230,35 @@ class ServiceRecord(models.Model):
                 name="servicerecord_reversed_once",
             ),
         ]
+        # Every index is paid on every write (check-ins, approvals, imports of millions of
+        # rows): a foreign key a composite index already leads (volunteer, organization, center)
+        # or a unique one covers (reverses) has no index of its own, and the columns that are
+        # empty on most entries (shift, order, correction, who recorded or decided) are indexed
+        # only where set — what the look-ups by them and the foreign-key checks of a delete use.
         indexes = [
             models.Index(fields=["volunteer", "status", "service_date"], name="record_vol_status"),
             models.Index(fields=["organization", "status"], name="record_org_status"),
             models.Index(fields=["center", "service_date"], name="record_center_date"),
             models.Index(fields=["status", "recorded_at"], name="record_status_recorded"),
+            models.Index(fields=["shift"], name="record_shift", condition=Q(shift__isnull=False)),
+            models.Index(
+                fields=["order_id"], name="record_order", condition=Q(order_id__isnull=False)
+            ),
+            models.Index(
+                fields=["correction_request"],
+                name="record_correction_request",
+                condition=Q(correction_request__isnull=False),
+            ),
+            models.Index(
+                fields=["recorded_by"],
+                name="record_recorded_by",
+                condition=Q(recorded_by__isnull=False),
+            ),
+            models.Index(
+                fields=["decided_by"],
+                name="record_decided_by",
+                condition=Q(decided_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
