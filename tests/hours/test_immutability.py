@@ -155,3 +155,32 @@ def test_every_column_but_the_decision_is_frozen_by_the_trigger():
     }
     columns = {f.column for f in ServiceRecord._meta.concrete_fields}
     assert columns - decision == set(migration.FROZEN)
+
+
+def test_the_database_refuses_reversing_an_entry_twice(approved_record):
+    """`servicerecord_reversed_once` holds in the database, not only in the services (migration
+    0005 restores the index Django's AlterField dropped with the column's own index)."""
+
+    def reversal():
+        return ServiceRecord.objects.create(
+            volunteer=approved_record.volunteer,
+            project=approved_record.project,
+            activity=approved_record.activity,
+            organization=approved_record.organization,
+            center=approved_record.center,
+            institute=approved_record.institute,
+            station=approved_record.station,
+            category=approved_record.category,
+            service_date=approved_record.service_date,
+            title=approved_record.title,
+            half_hours=-approved_record.half_hours,
+            person_times=-1,
+            source=ServiceRecord.Source.CORRECTION,
+            status=ServiceRecord.Status.APPROVED,
+            reason="冲销",
+            reverses=approved_record,
+        )
+
+    reversal()
+    _refused(reversal)
+    assert ServiceRecord.objects.filter(reverses=approved_record).count() == 1
