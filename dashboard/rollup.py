@@ -29,8 +29,8 @@ keeps the invariant `NodeStat = derive(HoursFact, Presence)` and applies deltas:
   rolled up to every level, period and category (`_sum_deltas`);
 - distinct volunteers: only a presence row that appeared or disappeared can move a count, and it
   moves the count of a (node, period, category) key only if the volunteer has no *other*
-  presence row under that key — looked up among that volunteer's own rows (an index on
-  `volunteer_id`), so the cost follows the size of the change, not of the year
+  presence row under that key — looked up among that volunteer's own rows (Presence's primary
+  key leads with `volunteer_id`), so the cost follows the size of the change, not of the year
   (`_volunteer_deltas`).
 `manage.py verify_rollup` recomputes buckets straight from the ledger to prove the invariant.
 """

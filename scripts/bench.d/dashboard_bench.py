@@ -39,6 +39,7 @@ from dashboard.rollup import (  # noqa: E402
     FACT_COLS,
     PRESENCE_COLS,
     SUMS,
+    WORK_MEM,
     _combo_select,
     _fact_select,
     _presence_select,
@@ -99,7 +100,7 @@ def rollup_ms(output: str) -> int:
 
 def materialise_seconds(name: str, sql: str) -> float:
     with connection.cursor() as cursor:
-        cursor.execute("SET work_mem = '256MB'")  # as the rollup sets for itself
+        cursor.execute(f"SET work_mem = '{WORK_MEM}'")  # as the rollup sets for itself
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         started = time.monotonic()
         cursor.execute(f"CREATE TEMP TABLE {name} AS {sql}")
