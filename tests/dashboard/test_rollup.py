@@ -3,6 +3,7 @@ second run changes nothing, two runs at once do not double count, verify_rollup 
 
 from __future__ import annotations
 
+import random
 import threading
 from datetime import date
 
@@ -156,6 +157,50 @@ def test_incremental_after_an_anonymised_volunteer_equals_full(ledger):
     # Their hours still count; only the count of registered (open) accounts drops.
     assert stored_node_stats() == before
     assert NodeRegistry.objects.get(node_id=ledger.tree.donghuamen.pk).volunteers == registered - 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_after_random_rounds_of_changes_equals_full(ledger, seed):
+    """Rounds of random new entries and corrections (to zero too) for a few volunteers across
+    stations, streets and districts, categories, and months on both sides of a year boundary:
+    a volunteer entering several keys of one level at once, or leaving one place for another
+    under the same street, moves each distinct count by one at most. After every round the
+    incremental run must equal a full rebuild and the ledger itself."""
+    rng = random.Random(seed)
+    t = ledger.tree
+    places = [t.nanlang, t.beilang, t.jiqing, t.chaowaidajie, t.jianwai, t.chaoyang, t.duofu]
+    days = [date(2025, 12, 30), date(2026, 1, 15), date(2026, 2, 3)]
+    people = ledger.volunteers[:4]
+    run_rollup(full=True)
+    for _round in range(3):
+        for _ in range(6):
+            node = rng.choice(places)
+            actor = (
+                ledger.chaoyang_staff if node.code.startswith("110105") else ledger.dongcheng_staff
+            )
+            if rng.random() < 0.7:
+                add(
+                    rng.choice(people),
+                    node=node,
+                    day=rng.choice(days),
+                    hours=rng.choice([1, 2, 3]),
+                    category=rng.choice(["elderly", "health", "culture"]),
+                    actor=actor,
+                )
+            else:
+                originals = ServiceRecord.objects.approved().filter(
+                    reverses__isnull=True, reversals__isnull=True, organization__isnull=True
+                )
+                record = rng.choice(list(originals.order_by("pk")))
+                correct_record(
+                    actor=ledger.chaoyang_staff
+                    if record.center_id == t.chaoyang.pk
+                    else ledger.dongcheng_staff,
+                    record=record,
+                    hours=rng.choice([h for h in (0, 1, 4) if h * 2 != record.half_hours]),
+                    reason="随机更正",
+                )
+        _incremental_equals_full()
 
 
 def test_a_second_run_changes_nothing(ledger):
