@@ -392,6 +392,20 @@ def test_a_full_rebuild_restores_every_index_and_primary_key_it_dropped(postgres
         )
 
 
+def test_a_full_rebuild_leaves_the_summaries_vacuumed(postgres, transactional_db, ledger):
+    """Outside a transaction the full run ends with VACUUM: every page of the rewritten tables
+    is marked all-visible, so the incremental runs' look-ups by volunteer are index-only."""
+    run_rollup(full=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT relname, relpages, relallvisible FROM pg_class
+               WHERE relname IN ('dashboard_presence', 'dashboard_volunteer_total')"""
+        )
+        pages = {name: (total, visible) for name, total, visible in cursor.fetchall()}
+    assert set(pages) == {"dashboard_presence", "dashboard_volunteer_total"}
+    assert all(total > 0 and visible == total for total, visible in pages.values()), pages
+
+
 def test_the_full_rebuild_runs_every_night(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["dashboard-rollup-full"]
     assert entry["task"] == "dashboard.tasks.rollup_full"
