@@ -316,6 +316,23 @@ class OutputStat(NodePeriod):
         return f"{self.node_id} {self.kind}{self.period} {self.name}: {self.value}{self.unit}"
 
 
+class StarredVolunteer(models.Model):
+    """The star level each volunteer's approved hours reach (threshold levels only, no row below
+    the first): kept with the totals, so counting stars reads these few rows, not every
+    volunteer's total. No personal data."""
+
+    volunteer_id = models.BigIntegerField(_("志愿者"), primary_key=True)
+    star = models.PositiveSmallIntegerField(_("星级"))
+
+    class Meta:
+        db_table = "dashboard_starred"
+        verbose_name = _("星级志愿者")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id}: {self.star}"
+
+
 class RollupState(models.Model):
     """One row (pk=1): when the figures were last brought up to date, and by which kind of run."""
 
@@ -329,6 +346,9 @@ class RollupState(models.Model):
     # Set when the base summaries and the node statistics may disagree (a schema change, a
     # full rebuild that did not finish): the next run, whatever was asked, rebuilds in full.
     needs_full = models.BooleanField(_("需全量重建"), default=False)
+    # The star thresholds the starred volunteers were computed with ("level:half-hours,…"):
+    # when an administrator changes them, the next run recomputes every volunteer's star.
+    star_thresholds = models.CharField(_("星级门槛"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -65,6 +65,7 @@ FACT = "dashboard_hours_fact"
 PRESENCE = "dashboard_presence"
 NODE_STAT = "dashboard_node_stat"
 VOLUNTEER_TOTAL = "dashboard_volunteer_total"
+STARRED = "dashboard_starred"
 
 LEVELS = ("s", "i", "c", "x")  # station, institute, center, city (node 0)
 # Every NodeStat row is one of these: (level, period kind, all categories?).
@@ -748,8 +749,7 @@ def _places_select() -> str:
 
 
 def _volunteer_total_deltas(cursor) -> None:
-    cursor.execute(
-        f"""INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours)
+    upsert = f"""INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours)
         SELECT d.volunteer_id,
                SUM(COALESCE(d.new_half_hours, 0) - COALESCE(d.old_half_hours, 0))
         FROM rollup_pdiff d WHERE 1 = 1 GROUP BY d.volunteer_id
@@ -757,14 +757,36 @@ def _volunteer_total_deltas(cursor) -> None:
         ORDER BY d.volunteer_id
         ON CONFLICT (volunteer_id) DO UPDATE SET
             half_hours = {VOLUNTEER_TOTAL}.half_hours + excluded.half_hours"""
-    )
-    # A volunteer with no presence left has no total (as after a full rebuild).
+    if _pg():
+        # The new totals come back from the upsert itself, and move their volunteers' stars in
+        # the same statement: no second look-up of the totals, no scan of them all for the star
+        # count (0.2 s at 3.6 M volunteers). Delete and upsert touch different rows.
+        cursor.execute(
+            f"""WITH moved AS ({upsert} RETURNING volunteer_id, half_hours),
+                 fallen AS (DELETE FROM {STARRED} s USING moved m
+                            WHERE s.volunteer_id = m.volunteer_id
+                                  AND m.half_hours < {_first_threshold()})
+            INSERT INTO {STARRED} (volunteer_id, star)
+            SELECT m.volunteer_id, {_star_of("m.half_hours")} FROM moved m
+            WHERE m.half_hours >= {_first_threshold()}
+            ON CONFLICT (volunteer_id) DO UPDATE SET star = excluded.star"""
+        )
+    else:
+        cursor.execute(upsert)
+    # A volunteer with no presence left has no total (as after a full rebuild), nor a star.
     cursor.execute(
         f"""DELETE FROM {VOLUNTEER_TOTAL}
         WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pdiff
                                WHERE new_half_hours IS NULL)
           AND NOT EXISTS (SELECT 1 FROM {PRESENCE} p
                           WHERE p.volunteer_id = {VOLUNTEER_TOTAL}.volunteer_id)"""
+    )
+    cursor.execute(
+        f"""DELETE FROM {STARRED}
+        WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pdiff
+                               WHERE new_half_hours IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM {VOLUNTEER_TOTAL} t
+                          WHERE t.volunteer_id = {STARRED}.volunteer_id)"""
     )
 
 
@@ -883,27 +905,61 @@ def _registry(cursor) -> None:
     )
 
 
-def _stars(cursor) -> None:
+def _false() -> str:
+    return "FALSE" if _pg() else "0"
+
+
+def _star_of(half_hours: str) -> str:
+    """The threshold star level a total reaches (NULL below the first)."""
+    return f"""(SELECT MAX(s.level) FROM hours_starlevel s
+                WHERE s.awarded_only = {_false()} AND s.min_half_hours <= {half_hours})"""
+
+
+def _first_threshold() -> str:
+    return f"""(SELECT MIN(s.min_half_hours) FROM hours_starlevel s
+                WHERE s.awarded_only = {_false()})"""
+
+
+def _star_thresholds(cursor) -> str:
+    """The threshold levels as a short text ("level:half-hours,…"), to notice a change."""
+    cursor.execute(
+        f"SELECT level, min_half_hours FROM hours_starlevel WHERE awarded_only = {_false()}"
+        " ORDER BY level"
+    )
+    return ",".join(f"{level}:{half_hours}" for level, half_hours in cursor.fetchall())
+
+
+def _starred_all(cursor) -> None:
+    """Every volunteer's threshold star from their total (full rebuild, changed thresholds)."""
+    cursor.execute(f"DELETE FROM {STARRED}")
+    cursor.execute(
+        f"""INSERT INTO {STARRED} (volunteer_id, star)
+        SELECT t.volunteer_id, {_star_of("t.half_hours")} FROM {VOLUNTEER_TOTAL} t
+        WHERE t.half_hours >= {_first_threshold()}"""
+    )
+
+
+def _stars(cursor, *, full: bool) -> str:
     """Star levels as hours.selectors.star_status computes them: the highest threshold reached,
-    an awarded-only level (五星) only through an approved nomination in a published batch."""
-    true, false = ("TRUE", "FALSE") if _pg() else ("1", "0")
+    an awarded-only level (五星) only through an approved nomination in a published batch.
+    The threshold stars are kept in `StarredVolunteer` as totals move (PostgreSQL incremental
+    runs, `_volunteer_total_deltas`); recomputed from every total on a full rebuild, on SQLite,
+    and when the thresholds changed. Returns the thresholds used."""
+    thresholds = _star_thresholds(cursor)
+    state = RollupState.objects.filter(pk=1).values_list("star_thresholds", flat=True).first()
+    if full or not _pg() or state != thresholds:
+        _starred_all(cursor)
     _temp(
         cursor,
         "rollup_vstar",
         f"""SELECT c.volunteer_id AS volunteer_id, MAX(c.level) AS star FROM (
-                SELECT t.volunteer_id,
-                       (SELECT MAX(s.level) FROM hours_starlevel s
-                        WHERE s.awarded_only = {false} AND s.min_half_hours <= t.half_hours)
-                       AS level
-                FROM {VOLUNTEER_TOTAL} t
-                WHERE t.half_hours >= (SELECT MIN(s.min_half_hours) FROM hours_starlevel s
-                                       WHERE s.awarded_only = {false})
+                SELECT volunteer_id, star AS level FROM {STARRED}
                 UNION ALL
                 SELECT n.volunteer_id, s.level FROM hours_starnomination n
                 JOIN hours_starawardbatch b ON b.id = n.batch_id
                 JOIN hours_starlevel s ON s.id = b.level_id
                 WHERE n.status = 'approved' AND b.status = 'published'
-                      AND s.awarded_only = {true}
+                      AND s.awarded_only <> {_false()}
             ) c GROUP BY c.volunteer_id""",
     )
     _temp(
@@ -920,6 +976,7 @@ def _stars(cursor) -> None:
         FROM ({_ancestors_union("rollup_star_nodes", "s.star AS star, s.n AS n")}) a
         GROUP BY a.node_id, a.star"""
     )
+    return thresholds
 
 
 def _featured(cursor) -> None:
@@ -989,13 +1046,14 @@ def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
     with _step("registry"):
         _registry(cursor)
     with _step("stars"):
-        _stars(cursor)
+        thresholds = _stars(cursor, full=kind == "full")
     with _step("featured_orders_results"):
         _featured(cursor)
         _orders(cursor)
         _results(cursor)
     now = timezone.now()
     state, _ = RollupState.objects.get_or_create(pk=1)
+    state.star_thresholds = thresholds
     state.last_run_at = now
     state.last_kind = kind
     state.buckets = buckets
@@ -1045,7 +1103,7 @@ def _vacuum_summaries() -> None:
     if not _pg() or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        for table in (PRESENCE, FACT, VOLUNTEER_TOTAL, NODE_STAT):
+        for table in (PRESENCE, FACT, VOLUNTEER_TOTAL, NODE_STAT, STARRED):
             cursor.execute(f"VACUUM {table}")
 
 

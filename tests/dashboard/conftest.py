@@ -20,6 +20,7 @@ from dashboard.models import (
     Presence,
     ResultStat,
     StarCount,
+    StarredVolunteer,
     TopOrganization,
     VolunteerTotal,
 )
@@ -196,6 +197,7 @@ def snapshot() -> dict[str, set]:
             OrganizationMonth,
             TopOrganization,
             VolunteerTotal,
+            StarredVolunteer,
             NodeRegistry,
             StarCount,
             ResultStat,

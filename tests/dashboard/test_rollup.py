@@ -256,6 +256,45 @@ def test_star_counts_registrations_and_top_organizations(ledger):
     }
 
 
+def test_stars_move_with_the_totals_in_incremental_runs_and_follow_changed_thresholds(ledger):
+    """A volunteer crossing a threshold gains a star, one corrected below it loses it, and a
+    changed threshold recomputes every star: each time the incremental run equals a full one."""
+    StarLevel.objects.update_or_create(
+        level=1, defaults={"name": "一星志愿者", "min_half_hours": 8, "awarded_only": False}
+    )
+    StarLevel.objects.update_or_create(
+        level=2, defaults={"name": "二星志愿者", "min_half_hours": 20, "awarded_only": False}
+    )
+    run_rollup(full=True)
+    t, v = ledger.tree, ledger.volunteers
+    city = {s.star_level: s.volunteers for s in StarCount.objects.filter(node_id=0)}
+    assert city == {1: 4}
+    # v3 (3 h) reaches the first star, v0 (9 h) the second.
+    add(v[3], node=t.duofu, day=ledger.feb, hours=2, actor=ledger.dongcheng_staff)
+    add(v[0], node=t.jiqing, day=ledger.feb, hours=2, actor=ledger.chaoyang_staff)
+    _incremental_equals_full()
+    city = {s.star_level: s.volunteers for s in StarCount.objects.filter(node_id=0)}
+    assert city == {1: 4, 2: 1}
+    # v0's new entry corrected away: back to one star.
+    record = ServiceRecord.objects.approved().filter(volunteer=v[0], service_date=ledger.feb)
+    correct_record(
+        actor=ledger.chaoyang_staff,
+        record=record.filter(half_hours=4, reverses__isnull=True).get(),
+        hours=0,
+        reason="重复登记",
+    )
+    _incremental_equals_full()
+    assert {s.star_level: s.volunteers for s in StarCount.objects.filter(node_id=0)} == {1: 5}
+    # The first threshold raised to 5 hours: v4 (4 h) loses the star; no entry changed, the
+    # incremental run notices the thresholds.
+    StarLevel.objects.filter(level=1).update(min_half_hours=10)
+    assert run_rollup().buckets == 0
+    assert {s.star_level: s.volunteers for s in StarCount.objects.filter(node_id=0)} == {1: 4}
+    incremental = snapshot()
+    run_rollup(full=True)
+    assert snapshot() == incremental
+
+
 def test_the_rollup_notes_when_it_ran(ledger):
     run_rollup(full=True)
     state = RollupState.objects.get()
