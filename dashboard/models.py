@@ -333,6 +333,24 @@ class StarredVolunteer(models.Model):
         return f"{self.volunteer_id}: {self.star}"
 
 
+class RegistryChange(models.Model):
+    """A mark that registrations may have changed: written on PostgreSQL by a statement-level
+    trigger on volunteers, organizations and projects (migration 0007) in the changing
+    transaction itself, consumed by the rollup, which recounts the registry only when a mark is
+    there — like the ledger's touched buckets, nothing is lost to a transaction committing while
+    the rollup runs."""
+
+    changed_at = models.DateTimeField(_("变更时间"), default=timezone.now)
+
+    class Meta:
+        db_table = "dashboard_registry_change"
+        verbose_name = _("登记变更标记")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.changed_at}"
+
+
 class RollupState(models.Model):
     """One row (pk=1): when the figures were last brought up to date, and by which kind of run."""
 

@@ -66,6 +66,7 @@ PRESENCE = "dashboard_presence"
 NODE_STAT = "dashboard_node_stat"
 VOLUNTEER_TOTAL = "dashboard_volunteer_total"
 STARRED = "dashboard_starred"
+REGISTRY_CHANGE = "dashboard_registry_change"
 
 LEVELS = ("s", "i", "c", "x")  # station, institute, center, city (node 0)
 # Every NodeStat row is one of these: (level, period kind, all categories?).
@@ -879,9 +880,17 @@ def _top_organizations(cursor, *, full: bool) -> None:
     )
 
 
-def _registry(cursor) -> None:
+def _registry(cursor, *, full: bool) -> None:
     """Registered volunteers (by residence; closed accounts excluded), approved organizations
-    and public projects, per node and all its ancestors."""
+    and public projects, per node and all its ancestors. On PostgreSQL an incremental run
+    recounts only when registrations may have changed: the marks the registry tables' trigger
+    wrote (migration 0007) are read first and deleted after the recount — exactly those, so a
+    change committing meanwhile keeps its mark for the next run."""
+    if _pg():
+        _temp(cursor, "rollup_registry_marks", f"SELECT id FROM {REGISTRY_CHANGE}")
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM rollup_registry_marks)")
+        if not full and not cursor.fetchone()[0]:
+            return
     public = "('recruiting', 'in_progress', 'finished')"
     _temp(
         cursor,
@@ -903,6 +912,10 @@ def _registry(cursor) -> None:
         FROM ({_ancestors_union("rollup_reg", "s.volunteers AS volunteers, s.organizations AS organizations, s.projects AS projects")}) a
         GROUP BY a.node_id"""
     )
+    if _pg():
+        cursor.execute(
+            f"DELETE FROM {REGISTRY_CHANGE} WHERE id IN (SELECT id FROM rollup_registry_marks)"
+        )
 
 
 def _false() -> str:
@@ -1044,7 +1057,7 @@ def _consume_touched(cursor) -> None:
 
 def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
     with _step("registry"):
-        _registry(cursor)
+        _registry(cursor, full=kind == "full")
     with _step("stars"):
         thresholds = _stars(cursor, full=kind == "full")
     with _step("featured_orders_results"):

@@ -16,6 +16,7 @@ from dashboard.models import (
     NodeRegistry,
     NodeStat,
     OrganizationMonth,
+    RegistryChange,
     RollupState,
     StarCount,
     TopOrganization,
@@ -23,8 +24,10 @@ from dashboard.models import (
 from dashboard.rollup import run_rollup
 from hours.models import ServiceRecord, StarLevel, TouchedBucket
 from hours.services import approve_records, correct_record
+from organizations.models import Organization
 from tests.dashboard.conftest import add, expected_node_stats, snapshot, stored_node_stats
 from tests.factories import VolunteerFactory
+from volunteers.models import Volunteer
 from volunteers.services import close_volunteer
 
 
@@ -293,6 +296,30 @@ def test_stars_move_with_the_totals_in_incremental_runs_and_follow_changed_thres
     incremental = snapshot()
     run_rollup(full=True)
     assert snapshot() == incremental
+
+
+def test_the_registry_is_recounted_only_when_registrations_changed(postgres, ledger):
+    """The registry tables' trigger marks a change in the changing transaction; without a mark
+    the incremental run leaves the registry alone (a recount reads every registration)."""
+    run_rollup(full=True)
+    t = ledger.tree
+    city = NodeRegistry.objects.filter(node_id=0)
+    city.update(volunteers=999)  # a stale figure the run would overwrite if it recounted
+    add(ledger.volunteers[0], node=t.nanlang, day=ledger.feb, hours=1, actor=ledger.admin)
+    assert run_rollup().buckets == 1
+    assert city.get().volunteers == 999
+    VolunteerFactory(residence_node=t.chaowai)
+    run_rollup()
+    open_accounts = Volunteer.objects.filter(closed_at__isnull=True).count()
+    assert city.get().volunteers == open_accounts
+    # An organization's status written by update() (no model signal) is seen too.
+    approved = city.get().organizations
+    Organization.objects.filter(pk=ledger.org_b.pk).update(status=Organization.Status.REJECTED)
+    run_rollup()
+    assert city.get().organizations == approved - 1
+    # A run with nothing changed changes nothing and leaves no mark behind.
+    run_rollup()
+    assert not RegistryChange.objects.exists()
 
 
 def test_the_rollup_notes_when_it_ran(ledger):
