@@ -182,7 +182,8 @@ class VolunteerTotal(models.Model):
 
 class NodeRegistry(models.Model):
     """Registered volunteers (by residence), approved organizations and public projects at a
-    node and below; recomputed on every rollup (a few GROUP BYs over indexed columns)."""
+    node and below; recounted by a rollup that finds a registry change mark (`RegistryChange`),
+    a few GROUP BYs over indexed columns."""
 
     node_id = models.BigIntegerField(_("阵地"), primary_key=True)
     volunteers = models.BigIntegerField(_("注册志愿者"), default=0)
