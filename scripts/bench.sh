@@ -18,7 +18,7 @@ out=$(mktemp)
   echo "# Benchmarks"
   echo
   echo "Produced by \`make bench\` (scripts/bench.sh → scripts/bench.d/*.sh) on $(date -u +%Y-%m-%d),"
-  echo "on this machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, PostgreSQL $(psql "$DATABASE_URL" -tAc 'SHOW server_version'),"
+  echo "on this machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, PostgreSQL $(psql "$DATABASE_URL" -tAc 'SHOW server_version') (shared_buffers $(psql "$DATABASE_URL" -tAc 'SHOW shared_buffers')),"
   echo "Python $(.venv/bin/python -c 'import platform; print(platform.python_version())'). Ratios are measured within one run;"
   echo "absolute times vary between runs on these shared machines."
   echo
