@@ -775,20 +775,14 @@ def _volunteer_total_deltas(cursor) -> None:
     else:
         cursor.execute(upsert)
     # A volunteer with no presence left has no total (as after a full rebuild), nor a star.
-    cursor.execute(
-        f"""DELETE FROM {VOLUNTEER_TOTAL}
-        WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pdiff
-                               WHERE new_half_hours IS NULL)
-          AND NOT EXISTS (SELECT 1 FROM {PRESENCE} p
-                          WHERE p.volunteer_id = {VOLUNTEER_TOTAL}.volunteer_id)"""
-    )
-    cursor.execute(
-        f"""DELETE FROM {STARRED}
-        WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pdiff
-                               WHERE new_half_hours IS NULL)
-          AND NOT EXISTS (SELECT 1 FROM {VOLUNTEER_TOTAL} t
-                          WHERE t.volunteer_id = {STARRED}.volunteer_id)"""
-    )
+    for table, source in ((VOLUNTEER_TOTAL, PRESENCE), (STARRED, VOLUNTEER_TOTAL)):
+        cursor.execute(
+            f"""DELETE FROM {table}
+            WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pdiff
+                                   WHERE new_half_hours IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM {source} k
+                              WHERE k.volunteer_id = {table}.volunteer_id)"""
+        )
 
 
 # --- organizations, registry, stars, featured projects, results --------------------------------
