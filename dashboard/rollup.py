@@ -912,25 +912,28 @@ def _registry(cursor, *, full: bool) -> None:
         )
 
 
-def _false() -> str:
-    return "FALSE" if _pg() else "0"
+def _sql_bool(value: bool) -> str:
+    """A boolean literal: PostgreSQL's, or SQLite's 1/0."""
+    if _pg():
+        return "TRUE" if value else "FALSE"
+    return "1" if value else "0"
 
 
 def _star_of(half_hours: str) -> str:
     """The threshold star level a total reaches (NULL below the first)."""
     return f"""(SELECT MAX(s.level) FROM hours_starlevel s
-                WHERE s.awarded_only = {_false()} AND s.min_half_hours <= {half_hours})"""
+                WHERE s.awarded_only = {_sql_bool(False)} AND s.min_half_hours <= {half_hours})"""
 
 
 def _first_threshold() -> str:
     return f"""(SELECT MIN(s.min_half_hours) FROM hours_starlevel s
-                WHERE s.awarded_only = {_false()})"""
+                WHERE s.awarded_only = {_sql_bool(False)})"""
 
 
 def _star_thresholds(cursor) -> str:
     """The threshold levels as a short text ("level:half-hours,…"), to notice a change."""
     cursor.execute(
-        f"SELECT level, min_half_hours FROM hours_starlevel WHERE awarded_only = {_false()}"
+        f"SELECT level, min_half_hours FROM hours_starlevel WHERE awarded_only = {_sql_bool(False)}"
         " ORDER BY level"
     )
     return ",".join(f"{level}:{half_hours}" for level, half_hours in cursor.fetchall())
@@ -946,15 +949,15 @@ def _starred_all(cursor) -> None:
     )
 
 
-def _stars(cursor, *, full: bool) -> str:
+def _stars(cursor, *, full: bool, computed_with: str) -> str:
     """Star levels as hours.selectors.star_status computes them: the highest threshold reached,
     an awarded-only level (五星) only through an approved nomination in a published batch.
     The threshold stars are kept in `StarredVolunteer` as totals move (PostgreSQL incremental
     runs, `_volunteer_total_deltas`); recomputed from every total on a full rebuild, on SQLite,
-    and when the thresholds changed. Returns the thresholds used."""
+    and when the thresholds differ from those the stored stars were `computed_with`. Returns
+    the thresholds used."""
     thresholds = _star_thresholds(cursor)
-    state = RollupState.objects.filter(pk=1).values_list("star_thresholds", flat=True).first()
-    if full or not _pg() or state != thresholds:
+    if full or not _pg() or computed_with != thresholds:
         _starred_all(cursor)
     _temp(
         cursor,
@@ -966,7 +969,7 @@ def _stars(cursor, *, full: bool) -> str:
                 JOIN hours_starawardbatch b ON b.id = n.batch_id
                 JOIN hours_starlevel s ON s.id = b.level_id
                 WHERE n.status = 'approved' AND b.status = 'published'
-                      AND s.awarded_only <> {_false()}
+                      AND s.awarded_only <> {_sql_bool(False)}
             ) c GROUP BY c.volunteer_id""",
     )
     _temp(
@@ -987,7 +990,7 @@ def _stars(cursor, *, full: bool) -> str:
 
 
 def _featured(cursor) -> None:
-    true = "TRUE" if _pg() else "1"
+    true = _sql_bool(True)
     cursor.execute("DELETE FROM dashboard_featured_project")
     cursor.execute(
         f"""INSERT INTO dashboard_featured_project (project_id, node_path, title,
@@ -1030,11 +1033,9 @@ def _snapshot_touched(cursor, limit: int | None) -> int:
         cursor,
         "rollup_touched",
         f"""SELECT tb.node_id AS node_id, tb.month AS month, tb.category AS category,
-                   tb.touched_at AS touched_at,
-                   CASE n.level WHEN 'center' THEN n.id WHEN 'institute' THEN n.parent_id
-                        ELSE p.parent_id END AS center_id
-            FROM {TOUCHED} tb JOIN {NODES} n ON n.id = tb.node_id
-            LEFT JOIN {NODES} p ON p.id = n.parent_id{limit_sql}""",
+                   tb.touched_at AS touched_at, pl.center_id AS center_id
+            FROM {TOUCHED} tb JOIN ({_places_select()}) pl ON pl.node_id = tb.node_id
+            {limit_sql}""",
     )
     cursor.execute("SELECT COUNT(*) FROM rollup_touched")
     return int(cursor.fetchone()[0])
@@ -1050,17 +1051,18 @@ def _consume_touched(cursor) -> None:
 
 
 def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
+    state, _ = RollupState.objects.get_or_create(pk=1)
     with _step("registry"):
         _registry(cursor, full=kind == "full")
     with _step("stars"):
-        thresholds = _stars(cursor, full=kind == "full")
+        state.star_thresholds = _stars(
+            cursor, full=kind == "full", computed_with=state.star_thresholds
+        )
     with _step("featured_orders_results"):
         _featured(cursor)
         _orders(cursor)
         _results(cursor)
     now = timezone.now()
-    state, _ = RollupState.objects.get_or_create(pk=1)
-    state.star_thresholds = thresholds
     state.last_run_at = now
     state.last_kind = kind
     state.buckets = buckets
