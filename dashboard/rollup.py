@@ -740,13 +740,12 @@ def _volunteer_coverage(cursor) -> None:
                 FROM {PRESENCE} x
                 WHERE x.volunteer_id = ANY(c.volunteers) AND x.month >= c.year
                       AND x.month < {plus("c.year", "year")} OFFSET 0) p
-            JOIN rollup_places pl ON pl.node_id = p.node_id
+            JOIN ({_places_select()}) pl ON pl.node_id = p.node_id
             WHERE {not_removed}"""
-        _temp(cursor, "rollup_places", _places_select(), analyze=False)
     else:
         stay_source = f"""{PRESENCE} p WHERE p.volunteer_id IN (SELECT volunteer_id
             FROM rollup_pchg) AND p.year IN (SELECT year FROM rollup_pchg) AND {not_removed}"""
-    _temp(cursor, "rollup_pstay", f"SELECT {p_cols} FROM {stay_source}", analyze=False)
+    stay = f"SELECT {p_cols} FROM {stay_source}"
     # For each changed row and combo one bit of its mask `m`: is its (key, volunteer) already
     # counted — by a stay row (then the count does not move), or by another changed row of the
     # same sign that comes first in key order (then that row carries the move)? One join of the
@@ -767,7 +766,7 @@ def _volunteer_coverage(cursor) -> None:
         "rollup_pcov",
         f"""SELECT {group}, a.s, {" + ".join(flags)} AS m
             FROM rollup_pchg a LEFT JOIN (
-                SELECT {cols}, 0 AS s FROM rollup_pstay
+                SELECT {cols}, 0 AS s FROM ({stay}) pstay
                 UNION ALL
                 SELECT {cols}, s FROM rollup_pchg) st
             ON st.volunteer_id = a.volunteer_id AND st.year = a.year
@@ -1178,6 +1177,11 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
             if _pg():
                 # The aggregations are hash- and sort-based; room to avoid spilling to disk.
                 cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                # The commit does not wait for its WAL to reach the disk. Safe for derived data:
+                # a server crash in the next moment can lose only this whole transaction — the
+                # figures and the touched marks it consumed together — so the next run redoes
+                # it (and a crash empties the unlogged base summaries anyway: a full rebuild).
+                cursor.execute("SET LOCAL synchronous_commit = off")
                 if not full:
                     # An incremental run is a few dozen statements of well under a second, on
                     # estimates from whole summary tables: compiling them (JIT) cost more than
