@@ -10,21 +10,13 @@ PostgreSQL's `percentile_cont`; the embedded SQLite default leaves them empty.
 
 from __future__ import annotations
 
-from django.db import connection
-
 from .rollup import _ancestors_union, _pg, _temp
 
 ORDERS = "orders_order"
 
 
-def _has_orders_table(cursor) -> bool:
-    return ORDERS in connection.introspection.table_names(cursor)
-
-
 def rollup_orders(cursor) -> None:
     cursor.execute("DELETE FROM dashboard_order_stat")
-    if not _has_orders_table(cursor):
-        return
     if _pg():
         month = "date_trunc('month', o.created_at AT TIME ZONE 'Asia/Shanghai')::date"
 

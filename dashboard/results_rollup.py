@@ -12,8 +12,6 @@ name, as the orders' are.
 
 from __future__ import annotations
 
-from django.db import connection
-
 from .rollup import _ancestors_union, _temp, month_of, year_of
 
 RESULTS = "campaigns_serviceresult"
@@ -22,8 +20,6 @@ RESULTS = "campaigns_serviceresult"
 def rollup_results(cursor) -> None:
     cursor.execute("DELETE FROM dashboard_result_stat")
     cursor.execute("DELETE FROM dashboard_output_stat")
-    if RESULTS not in connection.introspection.table_names(cursor):
-        return
     _temp(
         cursor,
         "rollup_result_rows",

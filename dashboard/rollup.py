@@ -577,13 +577,14 @@ def _incremental_steps(cursor) -> None:
         " FROM rollup_touched",
     )
     with _step("bucket_facts"):
-        # The touched buckets' ledger rows, read once for both summaries.
+        # The touched buckets' ledger rows, read once for both summaries. Analysed: without
+        # statistics the planner takes `status = 'approved'` to keep 0.5 % of them and sorts
+        # for the groupings below where hashing is right (20,000 rows: 25 → 16 ms each).
         _temp(
             cursor,
             "rollup_ledger",
             f"SELECT {', '.join(f'r.{c.strip()}' for c in LEDGER_COLUMNS.split(','))},"
             f" r.month AS month FROM {_touched_ledger()}",
-            analyze=False,
         )
         ledger = "rollup_ledger r"
         _temp(
