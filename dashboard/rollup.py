@@ -67,6 +67,7 @@ PRESENCE = "dashboard_presence"
 NODE_STAT = "dashboard_node_stat"
 VOLUNTEER_TOTAL = "dashboard_volunteer_total"
 STARRED = "dashboard_starred"
+ORG_TABLES = ("dashboard_org_month", "dashboard_top_org")
 REGISTRY_CHANGE = "dashboard_registry_change"
 
 LEVELS = ("s", "i", "c", "x")  # station, institute, center, city (node 0)
@@ -1167,7 +1168,7 @@ def _vacuum_summaries() -> None:
     if not _pg() or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        for table in (PRESENCE, FACT, VOLUNTEER_TOTAL, NODE_STAT, STARRED):
+        for table in (*ORG_TABLES, PRESENCE, FACT, VOLUNTEER_TOTAL, NODE_STAT, STARRED):
             cursor.execute(f"VACUUM {table}")
 
 
