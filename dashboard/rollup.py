@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -58,6 +59,9 @@ LOCK_KEY = 20_24_0808
 CACHE_VERSION_KEY = "dashboard:version"
 BATCH_SIZE = 20_000
 WORK_MEM = "256MB"  # per sort or hash of a rollup statement (SET LOCAL: this transaction only)
+# Processes counting distinct volunteers side by side in a full rebuild (`_volunteer_counts`):
+# the database machine's cores (two here: a third range made it slower, 1.9 s against 1.6 s).
+VOLUNTEER_PARTS = 2
 
 LEDGER = "hours_servicerecord"
 TOUCHED = "hours_touchedbucket"
@@ -389,12 +393,7 @@ SUMS = {
 def _derive_all(cursor) -> None:
     """Every NodeStat row from the two base summaries (full rebuild)."""
     _temp(cursor, "rollup_sums", _combo_select(FACT, SUMS), analyze=False)
-    _temp(
-        cursor,
-        "rollup_vcount",
-        _combo_select(PRESENCE, {"volunteers": "COUNT(DISTINCT t.volunteer_id)"}),
-        analyze=False,
-    )
+    _temp(cursor, "rollup_vcount", _volunteer_counts(cursor), analyze=False)
     cursor.execute(
         f"""INSERT INTO {NODE_STAT} ({STAT_COLS})
         SELECT s.node_id, s.kind, s.period, s.category, s.half_hours, s.person_times,
@@ -402,6 +401,53 @@ def _derive_all(cursor) -> None:
         FROM rollup_sums s
         LEFT JOIN rollup_vcount v ON v.node_id = s.node_id AND v.kind = s.kind
              AND v.period = s.period AND v.category = s.category"""
+    )
+
+
+def _volunteer_counts(cursor) -> str:
+    """Distinct volunteers of every NodeStat key, from Presence (full rebuild).
+
+    COUNT(DISTINCT) under GROUPING SETS runs in one process, and it is the rebuild's longest
+    step. Distinct counts over disjoint sets of volunteers add up, so on PostgreSQL Presence is
+    cut into `VOLUNTEER_PARTS` ranges of volunteers of about equal size (the bounds read off the
+    histogram of the ANALYZE just made), each counted in its own branch of a UNION ALL, which
+    PostgreSQL runs side by side (Parallel Append: the leader and a worker), and a key's counts
+    are summed: 1.6 s instead of 2.9 s at a million presence rows on two cores."""
+    count = {"volunteers": "COUNT(DISTINCT t.volunteer_id)"}
+    bounds = _volunteer_bounds(cursor) if _pg() else []
+    if not bounds:
+        return _combo_select(PRESENCE, count)
+    ranges = [
+        f"volunteer_id < {bounds[0]}",
+        *(f"volunteer_id >= {lo} AND volunteer_id < {hi}" for lo, hi in pairwise(bounds)),
+        f"volunteer_id >= {bounds[-1]}",
+    ]
+    parts = [
+        f"SELECT * FROM ({_combo_select(f'(SELECT * FROM {PRESENCE} WHERE {r})', count)}) p"
+        for r in ranges
+    ]
+    return f"""SELECT node_id, kind, period, category,
+                      CAST(SUM(volunteers) AS bigint) AS volunteers
+               FROM ({" UNION ALL ".join(parts)}) c GROUP BY node_id, kind, period, category"""
+
+
+def _volunteer_bounds(cursor) -> list[int]:
+    """Volunteer ids cutting Presence into ranges of about equal size; none without statistics
+    or parallel workers (`max_parallel_workers_per_gather` = 0)."""
+    cursor.execute(
+        """SELECT s.histogram_bounds::text::bigint[],
+                  current_setting('max_parallel_workers_per_gather')::int
+           FROM pg_stats s
+           WHERE s.schemaname = 'public' AND s.tablename = %s AND s.attname = 'volunteer_id'""",
+        [PRESENCE],
+    )
+    row = cursor.fetchone()
+    if not row or not row[0] or row[1] < 1:
+        return []
+    histogram, workers = row
+    parts = min(VOLUNTEER_PARTS, workers + 1, len(histogram) - 1)
+    return sorted(
+        {int(histogram[round(i * (len(histogram) - 1) / parts)]) for i in range(1, parts)}
     )
 
 

@@ -21,7 +21,7 @@ from dashboard.models import (
     StarCount,
     TopOrganization,
 )
-from dashboard.rollup import run_rollup
+from dashboard.rollup import _volunteer_bounds, run_rollup
 from hours.models import ServiceRecord, StarLevel, TouchedBucket
 from hours.services import approve_records, correct_record
 from organizations.models import Organization
@@ -458,6 +458,29 @@ def test_a_full_rebuild_restores_every_index_and_primary_key_it_dropped(postgres
         )
 
 
+def test_a_full_rebuild_counts_volunteers_range_by_range_and_adds_up(postgres, ledger):
+    """On PostgreSQL the full run counts distinct volunteers in ranges of volunteers, side by
+    side, and sums each key's counts: every count must still equal the ledger's, for volunteers
+    serving at two places (once above both) whichever range they fall in."""
+    t = ledger.tree
+    places = [t.nanlang, t.beilang, t.jiqing, t.jianwai, t.chaoyang]
+    for i in range(40):
+        volunteer = VolunteerFactory(residence_node=t.jianwai)
+        for node in (places[i % 5], places[(i + 2) % 5]):
+            add(
+                volunteer,
+                node=node,
+                day=date(2026, 1, 10 + i % 3),
+                hours=1,
+                category=("elderly", "culture")[i % 2],
+                actor=ledger.chaoyang_staff,
+            )
+    run_rollup(full=True)
+    with connection.cursor() as cursor:
+        assert _volunteer_bounds(cursor), "the presence rows were counted in one piece"
+    assert stored_node_stats() == expected_node_stats()
+
+
 def test_a_full_rebuild_leaves_the_summaries_vacuumed(postgres, transactional_db, ledger):
     """Outside a transaction the full run ends with VACUUM: every page of the rewritten tables
     is marked all-visible, so the incremental runs' look-ups by volunteer are index-only."""
@@ -465,10 +488,16 @@ def test_a_full_rebuild_leaves_the_summaries_vacuumed(postgres, transactional_db
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT relname, relpages, relallvisible FROM pg_class
-               WHERE relname IN ('dashboard_presence', 'dashboard_volunteer_total')"""
+               WHERE relname IN ('dashboard_presence', 'dashboard_volunteer_total',
+                                 'dashboard_org_month', 'dashboard_top_org')"""
         )
         pages = {name: (total, visible) for name, total, visible in cursor.fetchall()}
-    assert set(pages) == {"dashboard_presence", "dashboard_volunteer_total"}
+    assert set(pages) == {
+        "dashboard_presence",
+        "dashboard_volunteer_total",
+        "dashboard_org_month",
+        "dashboard_top_org",
+    }
     assert all(total > 0 and visible == total for total, visible in pages.values()), pages
 
 
