@@ -841,7 +841,8 @@ def _volunteer_coverage(cursor) -> None:
 
 def _places_select(parent: str = "p") -> str:
     """(node_id, center_id, institute_id, station_id) of every node, as the base summaries
-    carry them: a station under its institute and center, an institute under its center."""
+    carry them: a station under its institute and center, an institute under its center.
+    The node is `n`, its parent `parent` (renamed where the caller already has a `p`)."""
     return f"""SELECT n.id AS node_id,
                       CASE n.level WHEN 'center' THEN n.id WHEN 'institute' THEN n.parent_id
                            ELSE {parent}.parent_id END AS center_id,
