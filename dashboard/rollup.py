@@ -801,7 +801,7 @@ def _volunteer_coverage(cursor) -> None:
                 FROM {PRESENCE} x
                 WHERE x.volunteer_id = ANY(c.volunteers) AND x.month >= c.year
                       AND x.month < {plus("c.year", "year")} OFFSET 0) p
-            CROSS JOIN LATERAL ({_places_select("np")} WHERE n.id = p.node_id OFFSET 0) pl
+            CROSS JOIN LATERAL ({_places_select()} WHERE n.id = p.node_id OFFSET 0) pl
             WHERE {not_removed}"""
     else:
         stay_source = f"""{PRESENCE} p WHERE p.volunteer_id IN (SELECT volunteer_id
@@ -839,17 +839,16 @@ def _volunteer_coverage(cursor) -> None:
     )
 
 
-def _places_select(parent: str = "p") -> str:
+def _places_select() -> str:
     """(node_id, center_id, institute_id, station_id) of every node, as the base summaries
-    carry them: a station under its institute and center, an institute under its center.
-    The node is `n`, its parent `parent` (renamed where the caller already has a `p`)."""
+    carry them: a station under its institute and center, an institute under its center."""
     return f"""SELECT n.id AS node_id,
                       CASE n.level WHEN 'center' THEN n.id WHEN 'institute' THEN n.parent_id
-                           ELSE {parent}.parent_id END AS center_id,
+                           ELSE parent.parent_id END AS center_id,
                       CASE n.level WHEN 'institute' THEN n.id WHEN 'station' THEN n.parent_id
                            ELSE 0 END AS institute_id,
                       CASE n.level WHEN 'station' THEN n.id ELSE 0 END AS station_id
-               FROM {NODES} n LEFT JOIN {NODES} {parent} ON {parent}.id = n.parent_id"""
+               FROM {NODES} n LEFT JOIN {NODES} parent ON parent.id = n.parent_id"""
 
 
 def _volunteer_total_deltas(cursor) -> None:

@@ -177,15 +177,18 @@ def cycle(records: int) -> dict:
     out["full_s"] = round(rollup_ms(output) / 1000, 2)
     out["full_rss_mb"] = rss
     out["equivalent_matches"] = equivalent_matches_rollup()
-    steps = re.search(r"steps: (.*)", output)
-    out["full_steps"] = steps.group(1) if steps else ""
+    out["full_steps"] = steps_of(output)
     run(["generate_load", "--append", str(max(1, records // 100))])
     output, _seconds, rss = run(["rollup_hours"])
     out["incremental_s"] = round(rollup_ms(output) / 1000, 2)
     out["incremental_rss_mb"] = rss
-    steps = re.search(r"steps: (.*)", output)
-    out["incremental_steps"] = steps.group(1) if steps else ""
+    out["incremental_steps"] = steps_of(output)
     return out
+
+
+def steps_of(output: str) -> str:
+    steps = re.search(r"steps: (.*)", output)
+    return steps.group(1) if steps else ""
 
 
 def ledger_rows() -> int:

@@ -4,6 +4,25 @@ import json
 import statistics
 import sys
 
+
+def ratio(run: dict) -> float:
+    """Full rollup / equivalent GROUP BY of one run."""
+    return run["full_s"] / run["group_by_s"]
+
+
+def share(run: dict) -> float:
+    """Incremental / full rollup of one run, in per cent."""
+    return run["incremental_s"] / run["full_s"] * 100
+
+
+def spread(values: list[float], fmt: str, unit: str = "") -> str:
+    """The median, and with several runs their range: `1.25 (1.22–1.39)`."""
+    middle = f"{statistics.median(values):{fmt}}{unit}"
+    if len(values) == 1:
+        return middle
+    return f"{middle} ({min(values):{fmt}}–{max(values):{fmt}})"
+
+
 with open(sys.argv[1], encoding="utf-8") as results:
     rows = [json.loads(line) for line in results if line.strip()]
 n, title = sys.argv[2], sys.argv[3]
@@ -48,19 +67,11 @@ print(
 print("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|")
 
 
-def spread(values: list[float], fmt: str, unit: str = "") -> str:
-    """The median, and with several runs their range: `1.25 (1.22–1.39)`."""
-    middle = f"{statistics.median(values):{fmt}}{unit}"
-    if len(values) == 1:
-        return middle
-    return f"{middle} ({min(values):{fmt}}–{max(values):{fmt}})"
-
-
 for r in rows:
     gen = r.get("generate", {}).get("seconds", "—")
     cycles = r["cycles"]
-    ratios = [c["full_s"] / c["group_by_s"] for c in cycles if c["group_by_s"]]
-    shares = [c["incremental_s"] / c["full_s"] * 100 for c in cycles if c["full_s"]]
+    ratios = [ratio(c) for c in cycles if c["group_by_s"]]
+    shares = [share(c) for c in cycles if c["full_s"]]
     rss = max(max(c["full_rss_mb"], c["incremental_rss_mb"]) for c in cycles)
     same = "yes" if all(c.get("equivalent_matches") for c in cycles) else "NO"
     print(
@@ -76,8 +87,8 @@ for r in rows:
         print()
         runs = "; ".join(
             f"{c['ledger_rows']:,} records: full {c['full_s']} s"
-            f" ({c['full_s'] / c['group_by_s']:.2f} × the equivalent {c['group_by_s']} s),"
-            f" incremental {c['incremental_s']} s ({c['incremental_s'] / c['full_s'] * 100:.1f} %)"
+            f" ({ratio(c):.2f} × the equivalent {c['group_by_s']} s),"
+            f" incremental {c['incremental_s']} s ({share(c):.1f} %)"
             for c in cycles
         )
         print(f"Runs at {r['ledger_rows']:,} records, in order: {runs}.")
