@@ -682,7 +682,11 @@ def _presence_diff(cursor) -> None:
     `rollup_pdiff` holds each added, removed or changed row with its old and new figures."""
     match = " AND ".join(f"o.{c} = n.{c}" for c in PRESENCE_KEY)
     place = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
-    # One full join of old and new rows: a key's place columns are the same on both sides.
+    # One full join of old and new rows: a key's place columns are the same on both sides;
+    # hashed (23 ms against 55 ms for a merge join's two sorts at 24,000 new rows and 17,000
+    # old ones).
+    if _pg():
+        cursor.execute("SET LOCAL enable_mergejoin = off")
     _temp(
         cursor,
         "rollup_pdiff",
@@ -693,20 +697,31 @@ def _presence_diff(cursor) -> None:
             WHERE o.volunteer_id IS NULL OR n.volunteer_id IS NULL
                   OR o.half_hours <> n.half_hours OR o.person_times <> n.person_times""",
     )
+    if _pg():
+        cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
 
 
 def _write_presence(cursor) -> None:
-    """Apply `rollup_pdiff` to Presence (after the volunteer deltas have read the old rows)."""
+    """Apply `rollup_pdiff` to Presence (after the volunteer deltas have read the old rows): a
+    changed row updated in place (one index look-up, where a delete and an insert took two and
+    a new index entry), a removed one deleted, an added one inserted."""
     place = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
     key = ", ".join(PRESENCE_KEY)
+    match = " AND ".join(f"p.{c} = d.{c}" for c in PRESENCE_KEY)
+    cursor.execute(
+        f"""UPDATE {PRESENCE} AS p SET half_hours = d.new_half_hours,
+               person_times = d.new_person_times
+        FROM rollup_pdiff d
+        WHERE d.old_half_hours IS NOT NULL AND d.new_half_hours IS NOT NULL AND {match}"""
+    )
     cursor.execute(
         f"DELETE FROM {PRESENCE} WHERE ({key}) IN"
-        f" (SELECT {key} FROM rollup_pdiff WHERE old_half_hours IS NOT NULL)"
+        f" (SELECT {key} FROM rollup_pdiff WHERE new_half_hours IS NULL)"
     )
     cursor.execute(
         f"""INSERT INTO {PRESENCE} ({PRESENCE_COLS})
         SELECT {place}, new_half_hours, new_person_times FROM rollup_pdiff
-        WHERE new_half_hours IS NOT NULL ORDER BY volunteer_id, month, node_id, category"""
+        WHERE old_half_hours IS NULL ORDER BY volunteer_id, month, node_id, category"""
     )
 
 
@@ -732,6 +747,14 @@ def _apply_deltas(cursor) -> None:
                    FROM rollup_old_fact
                    UNION ALL
                    SELECT {place}, 0, 0, 0, s, m FROM rollup_pcov)"""
+    # First summed per station bucket and mask (a bucket's old and new fact rows, its changed
+    # volunteers with the same coverage): the grouping below computes every combo's figures
+    # for each of its input rows, and this halves them (−10 ms at 10,000 new records).
+    changes = f"""(SELECT {place}, CAST(SUM(half_hours) AS integer) AS half_hours,
+                          CAST(SUM(person_times) AS integer) AS person_times,
+                          CAST(SUM(activities) AS integer) AS activities,
+                          CAST(SUM(s) AS integer) AS s, m
+                   FROM {changes} c GROUP BY {place}, m)"""
     deltas = _combo_select(
         changes,
         {
