@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -164,16 +164,22 @@ def _temp(
 
 
 @contextmanager
-def _small_statistics_sample(cursor) -> Iterator[None]:
-    """ANALYZE with a tenth of the default sample (3,000 rows) inside the block: the rollup's
-    tables are analysed for their sizes and rough distributions, which the planner needs as well
-    from the smaller sample, at a tenth of the cost."""
+def _local_setting(cursor, name: str, value: str) -> Iterator[None]:
+    """A PostgreSQL setting for the statements inside the block (this transaction only: SET
+    LOCAL), back to the default after it; nothing on SQLite."""
     if not _pg():
         yield
         return
-    cursor.execute("SET LOCAL default_statistics_target = 10")
+    cursor.execute(f"SET LOCAL {name} = {value}")
     yield
-    cursor.execute("SET LOCAL default_statistics_target TO DEFAULT")
+    cursor.execute(f"SET LOCAL {name} TO DEFAULT")
+
+
+def _small_statistics_sample(cursor) -> AbstractContextManager[None]:
+    """ANALYZE with a tenth of the default sample (3,000 rows) inside the block: the rollup's
+    tables are analysed for their sizes and rough distributions, which the planner needs as well
+    from the smaller sample, at a tenth of the cost."""
+    return _local_setting(cursor, "default_statistics_target", "10")
 
 
 # --- the base summaries, straight from the ledger ---------------------------------------------
@@ -189,10 +195,9 @@ FACT_COLS = (
     "node_id, center_id, institute_id, station_id, month, year, category, organization_id,"
     " half_hours, person_times, activities"
 )
-PRESENCE_COLS = (
-    "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id,"
-    " half_hours, person_times"
-)
+# A presence row's place and volunteer (its key and the place columns that go with it).
+PRESENCE_PLACE = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
+PRESENCE_COLS = f"{PRESENCE_PLACE}, half_hours, person_times"
 STAT_COLS = "node_id, kind, period, category, half_hours, person_times, volunteers, activities"
 
 
@@ -562,9 +567,8 @@ def _full_rebuild(cursor) -> None:
                 # every probe a cache miss) — 4.6 s against 7.2 s at 3.6 M volunteers, even with
                 # the copy into the table after. The planner prefers the serial hash, so it is
                 # told not to hash for this statement.
-                cursor.execute("SET LOCAL enable_hashagg = off")
-                _temp(cursor, "rollup_totals", totals, analyze=False)
-                cursor.execute("SET LOCAL enable_hashagg TO DEFAULT")
+                with _local_setting(cursor, "enable_hashagg", "off"):
+                    _temp(cursor, "rollup_totals", totals, analyze=False)
                 totals = "SELECT * FROM rollup_totals"
             cursor.execute(f"INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours) {totals}")
             if _pg():
@@ -681,31 +685,27 @@ def _presence_diff(cursor) -> None:
     bucket's rows do not change when a few entries arrive: write only the difference —
     `rollup_pdiff` holds each added, removed or changed row with its old and new figures."""
     match = " AND ".join(f"o.{c} = n.{c}" for c in PRESENCE_KEY)
-    place = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
+    place = ", ".join(f"COALESCE(n.{c}, o.{c}) AS {c}" for c in PRESENCE_PLACE.split(", "))
     # One full join of old and new rows: a key's place columns are the same on both sides;
     # hashed (23 ms against 55 ms for a merge join's two sorts at 24,000 new rows and 17,000
     # old ones).
-    if _pg():
-        cursor.execute("SET LOCAL enable_mergejoin = off")
-    _temp(
-        cursor,
-        "rollup_pdiff",
-        f"""SELECT {", ".join(f"COALESCE(n.{c}, o.{c}) AS {c}" for c in place.split(", "))},
-                   o.half_hours AS old_half_hours, o.person_times AS old_person_times,
-                   n.half_hours AS new_half_hours, n.person_times AS new_person_times
-            FROM rollup_new_pres n FULL JOIN rollup_old_pres o ON {match}
-            WHERE o.volunteer_id IS NULL OR n.volunteer_id IS NULL
-                  OR o.half_hours <> n.half_hours OR o.person_times <> n.person_times""",
-    )
-    if _pg():
-        cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
+    with _local_setting(cursor, "enable_mergejoin", "off"):
+        _temp(
+            cursor,
+            "rollup_pdiff",
+            f"""SELECT {place},
+                       o.half_hours AS old_half_hours, o.person_times AS old_person_times,
+                       n.half_hours AS new_half_hours, n.person_times AS new_person_times
+                FROM rollup_new_pres n FULL JOIN rollup_old_pres o ON {match}
+                WHERE o.volunteer_id IS NULL OR n.volunteer_id IS NULL
+                      OR o.half_hours <> n.half_hours OR o.person_times <> n.person_times""",
+        )
 
 
 def _write_presence(cursor) -> None:
     """Apply `rollup_pdiff` to Presence (after the volunteer deltas have read the old rows): a
     changed row updated in place (one index look-up, where a delete and then an insert took
     two: 64 → 57 ms at 10,000 new records), a removed one deleted, an added one inserted."""
-    place = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
     key = ", ".join(PRESENCE_KEY)
     match = " AND ".join(f"p.{c} = d.{c}" for c in PRESENCE_KEY)
     cursor.execute(
@@ -720,7 +720,7 @@ def _write_presence(cursor) -> None:
     )
     cursor.execute(
         f"""INSERT INTO {PRESENCE} ({PRESENCE_COLS})
-        SELECT {place}, new_half_hours, new_person_times FROM rollup_pdiff
+        SELECT {PRESENCE_PLACE}, new_half_hours, new_person_times FROM rollup_pdiff
         WHERE old_half_hours IS NULL ORDER BY volunteer_id, month, node_id, category"""
     )
 
@@ -791,7 +791,7 @@ def _volunteer_coverage(cursor) -> None:
     it is not covered by a stay row; then it moves by [covered by added] − [covered by removed].
     The work follows the size of the change: the changed rows, and their volunteers' own rows.
     """
-    cols = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
+    cols = PRESENCE_PLACE
     _temp(
         cursor,
         "rollup_pchg",

@@ -36,15 +36,6 @@ from django.db import connection, transaction  # noqa: E402
 
 from dashboard import rollup  # noqa: E402
 
-SUMMARIES = (
-    rollup.PRESENCE,
-    rollup.NODE_STAT,
-    rollup.VOLUNTEER_TOTAL,
-    rollup.FACT,
-    rollup.STARRED,
-    *rollup.ORG_TABLES,
-)
-
 
 class RolledBack(Exception):
     pass
@@ -60,9 +51,7 @@ def main() -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("profile_rollup needs PostgreSQL (DATABASE_URL)")
     if args.vacuum:
-        with connection.cursor() as cursor:
-            for table in SUMMARIES:
-                cursor.execute(f"VACUUM {table}")
+        rollup._vacuum_summaries()  # what a full rebuild ends with
     timings: dict[tuple[int, str], list[float]] = defaultdict(list)
     for run in range(args.runs):
         connection.close()
