@@ -182,7 +182,7 @@ class VolunteerTotal(models.Model):
 
 class NodeRegistry(models.Model):
     """Registered volunteers (by residence), approved organizations and public projects at a
-    node and below; recounted by a rollup that finds a registry change mark (`RegistryChange`),
+    node and below; recounted by a rollup that finds a registry change mark (`SourceChange`),
     a few GROUP BYs over indexed columns."""
 
     node_id = models.BigIntegerField(_("阵地"), primary_key=True)
@@ -275,7 +275,8 @@ class ResultStat(NodePeriod):
     """服务对象人次 (people served) per node at every level (0 = city) × period × category
     ('' = all), summed from the results organizers report after an activity, shift or service
     order (`campaigns.ServiceResult`). Results are one row per activity or order, not per
-    person, so every run recomputes them whole."""
+    person, so a run recomputes them whole — one that finds a results change mark
+    (`SourceChange`; every run on SQLite)."""
 
     category = models.CharField(_("服务类别"), max_length=30, blank=True)
     people_served = models.BigIntegerField(_("服务对象人次"), default=0)
@@ -334,22 +335,31 @@ class StarredVolunteer(models.Model):
         return f"{self.volunteer_id}: {self.star}"
 
 
-class RegistryChange(models.Model):
-    """A mark that registrations may have changed: written on PostgreSQL by a statement-level
-    trigger on volunteers, organizations and projects (migration 0007) in the changing
-    transaction itself, consumed by the rollup, which recounts the registry only when a mark is
-    there — like the ledger's touched buckets, nothing is lost to a transaction committing while
-    the rollup runs."""
+class SourceChange(models.Model):
+    """A mark that a source of the summaries may have changed, by scope: registrations, featured
+    projects, service orders, service results, star awards. Written on PostgreSQL by statement-
+    level triggers on the source tables (migrations 0007 and 0009) in the changing transaction
+    itself, consumed by the rollup, which recomputes a scope's summaries only when one of its
+    marks is there — like the ledger's touched buckets, nothing is lost to a transaction
+    committing while the rollup runs."""
+
+    class Scope(models.TextChoices):
+        REGISTRY = "registry", _("注册登记")
+        FEATURED = "featured", _("精品项目")
+        ORDERS = "orders", _("服务订单")
+        RESULTS = "results", _("服务成效")
+        STARS = "stars", _("星级评定")
 
     changed_at = models.DateTimeField(_("变更时间"), default=timezone.now)
+    scope = models.CharField(_("范围"), max_length=10, choices=Scope, default=Scope.REGISTRY)
 
     class Meta:
-        db_table = "dashboard_registry_change"
-        verbose_name = _("登记变更标记")
+        db_table = "dashboard_source_change"
+        verbose_name = _("数据源变更标记")
         verbose_name_plural = verbose_name
 
     def __str__(self) -> str:
-        return f"{self.pk} {self.changed_at}"
+        return f"{self.pk} {self.scope} {self.changed_at}"
 
 
 class RollupState(models.Model):

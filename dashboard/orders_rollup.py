@@ -2,8 +2,9 @@
 # every value is a query parameter.
 """Service-order statistics (点单 → 派单 → 接单 → 评单) per node at every level × month.
 
-Orders are few next to service records (thousands a month city-wide), so every rollup
-recomputes them whole, set-based: each order is repeated for its node's ancestors and the city
+Orders are few next to service records (thousands a month city-wide), so a rollup that finds
+an orders change mark (`SourceChange`; every run on SQLite, and a full rebuild) recomputes them
+whole, set-based: each order is repeated for its node's ancestors and the city
 (0), then counted per (node, month). Medians (minutes to dispatch, to take, to complete) use
 PostgreSQL's `percentile_cont`; the embedded SQLite default leaves them empty.
 """

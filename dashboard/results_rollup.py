@@ -4,7 +4,8 @@
 
 Organizers report one result per activity, shift or service order (`campaigns.ServiceResult`,
 with its `OutputValue`s), not one per person, so results are few next to the ledger (Beijing's
-3,000-odd activities a month): every rollup recomputes them whole, set-based. A result counts at
+3,000-odd activities a month): a rollup that finds a results change mark (`SourceChange`; every
+run on SQLite, and a full rebuild) recomputes them whole, set-based. A result counts at
 the node of its project (or of its order), its ancestors and the city (0), under the project's
 or order's service category. The campaigns app sits on the same floor; its tables are read by
 name, as the orders' are.

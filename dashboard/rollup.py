@@ -50,7 +50,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import RollupState
+from .models import RollupState, SourceChange
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ NODE_STAT = "dashboard_node_stat"
 VOLUNTEER_TOTAL = "dashboard_volunteer_total"
 STARRED = "dashboard_starred"
 ORG_TABLES = ("dashboard_org_month", "dashboard_top_org")
-REGISTRY_CHANGE = "dashboard_registry_change"
+SOURCE_CHANGE = "dashboard_source_change"
+SCOPES = tuple(SourceChange.Scope.values)
 
 LEVELS = ("s", "i", "c", "x")  # station, institute, center, city (node 0)
 # Every NodeStat row is one of these: (level, period kind, all categories?).
@@ -598,14 +599,18 @@ def _touched_presence() -> str:
         WHERE {IN_TOUCHED}"""
 
 
-def _incremental_batch(cursor) -> None:
-    # The scratch tables analysed (`_temp`) take the small sample: with the default, ten
-    # ANALYZEs a batch took ~0.7 s at 100,000 changes.
-    with _small_statistics_sample(cursor):
-        _incremental_steps(cursor)
+def _incremental_batch(cursor) -> bool:
+    """One batch of touched buckets; True when a volunteer's threshold star moved."""
+    # The scratch tables analysed (`_temp`) take the smallest sample, 300 rows: the planner
+    # needs their sizes and rough distributions, and gets the same plans from 300 rows as from
+    # 3,000 (the full rebuild's sample, whose histograms also cut Presence into ranges) or the
+    # default 30,000 — at a million records the four ANALYZEs of a run took 18 ms with 3,000
+    # rows and 5 ms with 300; with the default, ~0.7 s at 100,000 changes.
+    with _local_setting(cursor, "default_statistics_target", "1"):
+        return _incremental_steps(cursor)
 
 
-def _incremental_steps(cursor) -> None:
+def _incremental_steps(cursor) -> bool:
     fact_cols = ", ".join(f"f.{c.strip()}" for c in FACT_COLS.split(","))
     presence_cols = ", ".join(f"f.{c.strip()}" for c in PRESENCE_COLS.split(","))
     with _step("old_buckets"):
@@ -677,7 +682,7 @@ def _incremental_steps(cursor) -> None:
         _org_months(cursor, full=False)
         _top_organizations(cursor, full=False)
     with _step("volunteer_totals"):
-        _volunteer_total_deltas(cursor)
+        return _volunteer_total_deltas(cursor)
 
 
 def _presence_diff(cursor) -> None:
@@ -747,20 +752,24 @@ def _apply_deltas(cursor) -> None:
                    FROM rollup_old_fact
                    UNION ALL
                    SELECT {place}, 0, 0, 0, s, m FROM rollup_pcov)"""
-    # First summed per station bucket and mask (a bucket's old and new fact rows, its changed
-    # volunteers with the same coverage): the grouping below computes every combo's figures
-    # for each of its input rows, and this halves them (−10 ms at 10,000 new records).
+    # First summed per station bucket, each combo's move of the distinct count in a column of
+    # its own (`v0`…`v15`: the signs of the changed rows whose bit is clear): the grouping below
+    # computes every combo's figures for each of its input rows, and this leaves one row per
+    # bucket (a third of the rows summed per bucket and mask: −20 ms at 10,000 new records).
+    moves = ", ".join(
+        f"CAST(SUM(CASE WHEN (m & {1 << i}) = 0 THEN s ELSE 0 END) AS integer) AS v{i}"
+        for i in range(len(COMBOS))
+    )
     changes = f"""(SELECT {place}, CAST(SUM(half_hours) AS integer) AS half_hours,
                           CAST(SUM(person_times) AS integer) AS person_times,
-                          CAST(SUM(activities) AS integer) AS activities,
-                          CAST(SUM(s) AS integer) AS s, m
-                   FROM {changes} c GROUP BY {place}, m)"""
+                          CAST(SUM(activities) AS integer) AS activities, {moves}
+                   FROM {changes} c GROUP BY {place})"""
     deltas = _combo_select(
         changes,
         {
             "half_hours": "SUM(t.half_hours)",
             "person_times": "SUM(t.person_times)",
-            "volunteers": lambda i: f"SUM(CASE WHEN (t.m & {1 << i}) = 0 THEN t.s ELSE 0 END)",
+            "volunteers": lambda i: f"SUM(t.v{i})",
             "activities": "SUM(t.activities)",
         },
     )
@@ -874,7 +883,9 @@ def _places_select() -> str:
                FROM {NODES} n LEFT JOIN {NODES} parent ON parent.id = n.parent_id"""
 
 
-def _volunteer_total_deltas(cursor) -> None:
+def _volunteer_total_deltas(cursor) -> bool:
+    """Apply the batch's hours to the volunteers' totals and their threshold stars; True when a
+    star moved (on SQLite, which recounts the stars on every run: always)."""
     upsert = f"""INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours)
         SELECT d.volunteer_id,
                SUM(COALESCE(d.new_half_hours, 0) - COALESCE(d.old_half_hours, 0))
@@ -886,19 +897,26 @@ def _volunteer_total_deltas(cursor) -> None:
     if _pg():
         # The new totals come back from the upsert itself, and move their volunteers' stars in
         # the same statement: no second look-up of the totals, no scan of them all for the star
-        # count (0.2 s at 3.6 M volunteers). Delete and upsert touch different rows.
+        # count (0.2 s at 3.6 M volunteers). Delete and upsert touch different rows; a star
+        # that stays is not rewritten, so the rows returned are the stars that moved.
         cursor.execute(
             f"""WITH moved AS ({upsert} RETURNING volunteer_id, half_hours),
                  fallen AS (DELETE FROM {STARRED} s USING moved m
                             WHERE s.volunteer_id = m.volunteer_id
-                                  AND m.half_hours < {_first_threshold()})
-            INSERT INTO {STARRED} (volunteer_id, star)
-            SELECT m.volunteer_id, {_star_of("m.half_hours")} FROM moved m
-            WHERE m.half_hours >= {_first_threshold()}
-            ON CONFLICT (volunteer_id) DO UPDATE SET star = excluded.star"""
+                                  AND m.half_hours < {_first_threshold()}
+                            RETURNING s.volunteer_id),
+                 risen AS (INSERT INTO {STARRED} (volunteer_id, star)
+                           SELECT m.volunteer_id, {_star_of("m.half_hours")} FROM moved m
+                           WHERE m.half_hours >= {_first_threshold()}
+                           ON CONFLICT (volunteer_id) DO UPDATE SET star = excluded.star
+                           WHERE {STARRED}.star <> excluded.star
+                           RETURNING volunteer_id)
+            SELECT (SELECT COUNT(*) FROM fallen) + (SELECT COUNT(*) FROM risen)"""
         )
+        stars_moved = cursor.fetchone()[0] > 0
     else:
         cursor.execute(upsert)
+        stars_moved = True
     # A volunteer with no presence left has no total (as after a full rebuild), nor a star.
     for table, source in ((VOLUNTEER_TOTAL, PRESENCE), (STARRED, VOLUNTEER_TOTAL)):
         cursor.execute(
@@ -908,6 +926,8 @@ def _volunteer_total_deltas(cursor) -> None:
               AND NOT EXISTS (SELECT 1 FROM {source} k
                               WHERE k.volunteer_id = {table}.volunteer_id)"""
         )
+        stars_moved = stars_moved or (table == STARRED and cursor.rowcount > 0)
+    return stars_moved
 
 
 # --- organizations, registry, stars, featured projects, results --------------------------------
@@ -1000,17 +1020,9 @@ def _top_organizations(cursor, *, full: bool) -> None:
     )
 
 
-def _registry(cursor, *, full: bool) -> None:
+def _registry(cursor) -> None:
     """Registered volunteers (by residence; closed accounts excluded), approved organizations
-    and public projects, per node and all its ancestors. On PostgreSQL an incremental run
-    recounts only when registrations may have changed: the marks the registry tables' trigger
-    wrote (migration 0007) are read first and deleted after the recount — exactly those, so a
-    change committing meanwhile keeps its mark for the next run."""
-    if _pg():
-        _temp(cursor, "rollup_registry_marks", f"SELECT id FROM {REGISTRY_CHANGE}")
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM rollup_registry_marks)")
-        if not full and not cursor.fetchone()[0]:
-            return
+    and public projects, per node and all its ancestors."""
     public = "('recruiting', 'in_progress', 'finished')"
     _temp(
         cursor,
@@ -1032,10 +1044,6 @@ def _registry(cursor, *, full: bool) -> None:
         FROM ({_ancestors_union("rollup_reg", "s.volunteers AS volunteers, s.organizations AS organizations, s.projects AS projects")}) a
         GROUP BY a.node_id"""
     )
-    if _pg():
-        cursor.execute(
-            f"DELETE FROM {REGISTRY_CHANGE} WHERE id IN (SELECT id FROM rollup_registry_marks)"
-        )
 
 
 def _sql_bool(value: bool) -> str:
@@ -1075,16 +1083,19 @@ def _starred_all(cursor) -> None:
     )
 
 
-def _stars(cursor, *, full: bool, computed_with: str) -> str:
+def _stars(cursor, *, full: bool, computed_with: str, changed: bool) -> str:
     """Star levels as hours.selectors.star_status computes them: the highest threshold reached,
     an awarded-only level (五星) only through an approved nomination in a published batch.
     The threshold stars are kept in `StarredVolunteer` as totals move (PostgreSQL incremental
     runs, `_volunteer_total_deltas`); recomputed from every total on a full rebuild, on SQLite,
-    and when the thresholds differ from those the stored stars were `computed_with`. Returns
-    the thresholds used."""
+    and when the thresholds differ from those the stored stars were `computed_with`. The counts
+    per node are recounted then, or when they may have `changed` (a threshold star moved, an
+    award or a residence was marked); otherwise left as they are. Returns the thresholds used."""
     thresholds = _star_thresholds(cursor)
     if full or not _pg() or computed_with != thresholds:
         _starred_all(cursor)
+    elif not changed:
+        return thresholds
     _temp(
         cursor,
         "rollup_vstar",
@@ -1129,6 +1140,19 @@ def _featured(cursor) -> None:
              ON o.id = p.organization_id
         WHERE (p.is_gold = {true} OR p.is_city_demonstration = {true})
               AND p.status IN ('recruiting', 'in_progress', 'finished')"""
+    )
+
+
+def _organization_names(cursor) -> None:
+    """The top organizations carry their names: a renamed organization's follow (the featured
+    projects' marks include organization names; its hours may not have moved)."""
+    cursor.execute(
+        """UPDATE dashboard_top_org
+        SET name = (SELECT o.name FROM organizations_organization o
+                    WHERE o.id = dashboard_top_org.organization_id)
+        WHERE EXISTS (SELECT 1 FROM organizations_organization o
+                      WHERE o.id = dashboard_top_org.organization_id
+                            AND o.name <> dashboard_top_org.name)"""
     )
 
 
@@ -1177,18 +1201,44 @@ def _consume_touched(cursor) -> None:
     )
 
 
-def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
+def _changed_sources(cursor, *, full: bool) -> set[str]:
+    """The scopes whose sources may have changed since the last run (`SourceChange.Scope`). On
+    PostgreSQL the marks the source tables' triggers wrote (migrations 0007, 0009), consumed in
+    this transaction: a mark committing meanwhile is not seen, stays, and its change is taken
+    by the next run; a change whose mark is consumed here committed before this statement, so
+    the recount below sees it. Every scope on a full rebuild, and on SQLite (no triggers)."""
+    if not _pg():
+        return set(SCOPES)
+    cursor.execute(
+        f"WITH consumed AS (DELETE FROM {SOURCE_CHANGE} RETURNING scope)"
+        " SELECT DISTINCT scope FROM consumed"
+    )
+    marked = {scope for (scope,) in cursor.fetchall()}
+    return set(SCOPES) if full else marked
+
+
+def _finish(cursor, *, kind: str, buckets: int, started: float, stars_moved: bool) -> None:
     state, _ = RollupState.objects.get_or_create(pk=1)
+    changed = _changed_sources(cursor, full=kind == "full")
     with _step("registry"):
-        _registry(cursor, full=kind == "full")
+        if "registry" in changed:
+            _registry(cursor)
     with _step("stars"):
         state.star_thresholds = _stars(
-            cursor, full=kind == "full", computed_with=state.star_thresholds
+            cursor,
+            full=kind == "full",
+            computed_with=state.star_thresholds,
+            # Counted by residence: a move or a closed account changes them too.
+            changed=stars_moved or bool(changed & {"stars", "registry"}),
         )
     with _step("featured_orders_results"):
-        _featured(cursor)
-        _orders(cursor)
-        _results(cursor)
+        if "featured" in changed:
+            _featured(cursor)
+            _organization_names(cursor)
+        if "orders" in changed:
+            _orders(cursor)
+        if "results" in changed:
+            _results(cursor)
     now = timezone.now()
     state.last_run_at = now
     state.last_kind = kind
@@ -1252,6 +1302,7 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
     full = full or _needs_full()
     kind = "full" if full else "incremental"
     buckets = batches = 0
+    stars_moved = False
     _steps.clear()
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -1275,13 +1326,15 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
             if full:
                 _full_rebuild(cursor)
             elif n:
-                _incremental_batch(cursor)
+                stars_moved = _incremental_batch(cursor) or stars_moved
             _consume_touched(cursor)
             buckets += n
             batches += 1
             last = full or n < batch_size
             if last:
-                _finish(cursor, kind=kind, buckets=buckets, started=started)
+                _finish(
+                    cursor, kind=kind, buckets=buckets, started=started, stars_moved=stars_moved
+                )
         if last:
             break
     if full:

@@ -5,25 +5,30 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
 
 from dashboard.models import (
+    FeaturedProject,
     NodeRegistry,
     NodeStat,
+    OrderStat,
     OrganizationMonth,
-    RegistryChange,
+    ResultStat,
     RollupState,
+    SourceChange,
     StarCount,
     TopOrganization,
 )
 from dashboard.rollup import _volunteer_bounds, run_rollup
 from hours.models import ServiceRecord, StarLevel, TouchedBucket
 from hours.services import approve_records, correct_record
+from orders.services import OrderDetails, place_order
 from organizations.models import Organization
 from tests.dashboard.conftest import add, expected_node_stats, snapshot, stored_node_stats
 from tests.factories import VolunteerFactory
@@ -319,7 +324,68 @@ def test_the_registry_is_recounted_only_when_registrations_changed(postgres, led
     assert city.get().organizations == approved - 1
     # A run with nothing changed changes nothing and leaves no mark behind.
     run_rollup()
-    assert not RegistryChange.objects.exists()
+    assert not SourceChange.objects.exists()
+
+
+def test_orders_results_featured_projects_and_star_counts_are_recomputed_only_when_marked(
+    postgres, ledger
+):
+    """Each scope has its own change marks (migration 0009): a run that finds none of a scope's
+    marks leaves its summaries alone — a planted row that a recomputation would delete stays —
+    and one that finds a mark recomputes them."""
+    run_rollup(full=True)
+    t = ledger.tree
+    planted = {
+        "orders": OrderStat.objects.filter(node_id=424242),
+        "results": ResultStat.objects.filter(node_id=424242),
+        "featured": FeaturedProject.objects.filter(project_id=424242),
+        "stars": StarCount.objects.filter(node_id=424242),
+    }
+    OrderStat.objects.create(node_id=424242, month=date(2000, 1, 1), placed=1)
+    ResultStat.objects.create(node_id=424242, kind="M", period=date(2000, 1, 1), reports=1)
+    FeaturedProject.objects.create(project_id=424242, node_path="x", title="x", is_gold=True)
+    StarCount.objects.create(node_id=424242, star_level=9, volunteers=1)
+
+    def recomputed():
+        return {scope for scope, rows in planted.items() if not rows.exists()}
+
+    # New hours that move no star (no thresholds in this database): only the buckets.
+    add(ledger.volunteers[0], node=t.nanlang, day=ledger.feb, hours=1, actor=ledger.admin)
+    assert run_rollup().buckets == 1
+    assert recomputed() == set()
+    # An organization renamed (by update(), no model signal): the featured projects carry
+    # organization names.
+    Organization.objects.filter(pk=ledger.org.pk).update(name="南郎家园志愿服务总队")
+    run_rollup()
+    assert recomputed() == {"featured"}
+    # A resident places an order: the order funnel, and the results (counted at an order's
+    # node and category).
+    place_order(
+        node=t.nanlang,
+        details=OrderDetails(
+            category="elderly",
+            description="独居老人需要陪同去医院复查",
+            address="南郎家园 3 号楼 2 单元 501",
+            wanted_from=timezone.now() + timedelta(days=1),
+            wanted_until=timezone.now() + timedelta(days=1, hours=3),
+            contact_name="李阿姨",
+            contact_phone="13812345678",
+        ),
+    )
+    run_rollup()
+    assert recomputed() == {"featured", "orders", "results"}
+    assert OrderStat.objects.filter(node_id=0).get().placed == 1
+    # A star level defined: the star counts.
+    StarLevel.objects.update_or_create(
+        level=1, defaults={"name": "一星志愿者", "min_half_hours": 8, "awarded_only": False}
+    )
+    run_rollup()
+    assert recomputed() == set(planted)
+    assert StarCount.objects.get(node_id=0, star_level=1).volunteers == 4
+    assert not SourceChange.objects.exists()
+    incremental = snapshot()
+    run_rollup(full=True)
+    assert snapshot() == incremental
 
 
 def test_the_rollup_notes_when_it_ran(ledger):
