@@ -599,18 +599,17 @@ def _touched_presence() -> str:
         WHERE {IN_TOUCHED}"""
 
 
-def _incremental_batch(cursor) -> bool:
-    """One batch of touched buckets; True when a volunteer's threshold star moved."""
+def _incremental_batch(cursor) -> None:
     # The scratch tables analysed (`_temp`) take the smallest sample, 300 rows: the planner
     # needs their sizes and rough distributions, and gets the same plans from 300 rows as from
     # 3,000 (the full rebuild's sample, whose histograms also cut Presence into ranges) or the
     # default 30,000 — at a million records the four ANALYZEs of a run took 18 ms with 3,000
     # rows and 5 ms with 300; with the default, ~0.7 s at 100,000 changes.
     with _local_setting(cursor, "default_statistics_target", "1"):
-        return _incremental_steps(cursor)
+        _incremental_steps(cursor)
 
 
-def _incremental_steps(cursor) -> bool:
+def _incremental_steps(cursor) -> None:
     fact_cols = ", ".join(f"f.{c.strip()}" for c in FACT_COLS.split(","))
     presence_cols = ", ".join(f"f.{c.strip()}" for c in PRESENCE_COLS.split(","))
     with _step("old_buckets"):
@@ -682,7 +681,7 @@ def _incremental_steps(cursor) -> bool:
         _org_months(cursor, full=False)
         _top_organizations(cursor, full=False)
     with _step("volunteer_totals"):
-        return _volunteer_total_deltas(cursor)
+        _volunteer_total_deltas(cursor)
 
 
 def _presence_diff(cursor) -> None:
@@ -883,9 +882,9 @@ def _places_select() -> str:
                FROM {NODES} n LEFT JOIN {NODES} parent ON parent.id = n.parent_id"""
 
 
-def _volunteer_total_deltas(cursor) -> bool:
-    """Apply the batch's hours to the volunteers' totals and their threshold stars; True when a
-    star moved (on SQLite, which recounts the stars on every run: always)."""
+def _volunteer_total_deltas(cursor) -> None:
+    """Apply the batch's hours to the volunteers' totals, and on PostgreSQL to their threshold
+    stars and the star counts (SQLite recounts the stars on every run)."""
     upsert = f"""INSERT INTO {VOLUNTEER_TOTAL} (volunteer_id, half_hours)
         SELECT d.volunteer_id,
                SUM(COALESCE(d.new_half_hours, 0) - COALESCE(d.old_half_hours, 0))
@@ -894,40 +893,101 @@ def _volunteer_total_deltas(cursor) -> bool:
         ORDER BY d.volunteer_id
         ON CONFLICT (volunteer_id) DO UPDATE SET
             half_hours = {VOLUNTEER_TOTAL}.half_hours + excluded.half_hours"""
-    if _pg():
-        # The new totals come back from the upsert itself, and move their volunteers' stars in
-        # the same statement: no second look-up of the totals, no scan of them all for the star
-        # count (0.2 s at 3.6 M volunteers). Delete and upsert touch different rows; a star
-        # that stays is not rewritten, so the rows returned are the stars that moved.
-        cursor.execute(
-            f"""WITH moved AS ({upsert} RETURNING volunteer_id, half_hours),
-                 fallen AS (DELETE FROM {STARRED} s USING moved m
-                            WHERE s.volunteer_id = m.volunteer_id
-                                  AND m.half_hours < {_first_threshold()}
-                            RETURNING s.volunteer_id),
-                 risen AS (INSERT INTO {STARRED} (volunteer_id, star)
-                           SELECT m.volunteer_id, {_star_of("m.half_hours")} FROM moved m
-                           WHERE m.half_hours >= {_first_threshold()}
-                           ON CONFLICT (volunteer_id) DO UPDATE SET star = excluded.star
-                           WHERE {STARRED}.star <> excluded.star
-                           RETURNING volunteer_id)
-            SELECT (SELECT COUNT(*) FROM fallen) + (SELECT COUNT(*) FROM risen)"""
-        )
-        stars_moved = cursor.fetchone()[0] > 0
-    else:
+    no_presence_left = """volunteer_id IN (SELECT volunteer_id FROM rollup_pdiff
+                                               WHERE new_half_hours IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM {source} k WHERE k.volunteer_id = {table}.volunteer_id)"""
+    if not _pg():
         cursor.execute(upsert)
-        stars_moved = True
-    # A volunteer with no presence left has no total (as after a full rebuild), nor a star.
-    for table, source in ((VOLUNTEER_TOTAL, PRESENCE), (STARRED, VOLUNTEER_TOTAL)):
-        cursor.execute(
-            f"""DELETE FROM {table}
-            WHERE volunteer_id IN (SELECT volunteer_id FROM rollup_pdiff
-                                   WHERE new_half_hours IS NULL)
-              AND NOT EXISTS (SELECT 1 FROM {source} k
-                              WHERE k.volunteer_id = {table}.volunteer_id)"""
-        )
-        stars_moved = stars_moved or (table == STARRED and cursor.rowcount > 0)
-    return stars_moved
+        # A volunteer with no presence left has no total (as after a full rebuild), nor a star.
+        for table, source in ((VOLUNTEER_TOTAL, PRESENCE), (STARRED, VOLUNTEER_TOTAL)):
+            where = no_presence_left.format(table=table, source=source)
+            cursor.execute(f"DELETE FROM {table} WHERE {where}")
+        return
+    # The new totals come back from the upsert itself, and move their volunteers' stars in the
+    # same statement: no second look-up of the totals, no scan of them all for the star count
+    # (0.2 s at 3.6 M volunteers). Every statement of a WITH sees the rows as they were before
+    # it (`before`); delete and upsert touch different rows, and a star that stays is not
+    # rewritten, so `rollup_star_moves` gets exactly the stars that moved.
+    _temp(
+        cursor,
+        "rollup_star_moves",
+        "SELECT volunteer_id, star AS old_star, star AS new_star FROM dashboard_starred LIMIT 0",
+        analyze=False,
+    )
+    cursor.execute(
+        f"""WITH moved AS ({upsert} RETURNING volunteer_id, half_hours),
+             before AS (SELECT s.volunteer_id, s.star FROM {STARRED} s
+                        WHERE s.volunteer_id IN (SELECT volunteer_id FROM moved)),
+             fallen AS (DELETE FROM {STARRED} s USING moved m
+                        WHERE s.volunteer_id = m.volunteer_id
+                              AND m.half_hours < {_first_threshold()}
+                        RETURNING s.volunteer_id, s.star),
+             risen AS (INSERT INTO {STARRED} (volunteer_id, star)
+                       SELECT m.volunteer_id, {_star_of("m.half_hours")} FROM moved m
+                       WHERE m.half_hours >= {_first_threshold()}
+                       ON CONFLICT (volunteer_id) DO UPDATE SET star = excluded.star
+                       WHERE {STARRED}.star <> excluded.star
+                       RETURNING volunteer_id, star)
+        INSERT INTO rollup_star_moves (volunteer_id, old_star, new_star)
+        SELECT volunteer_id, star, NULL FROM fallen
+        UNION ALL
+        SELECT r.volunteer_id, b.star, r.star FROM risen r
+        LEFT JOIN before b ON b.volunteer_id = r.volunteer_id"""
+    )
+    cursor.execute(
+        f"DELETE FROM {VOLUNTEER_TOTAL}"
+        f" WHERE {no_presence_left.format(table=VOLUNTEER_TOTAL, source=PRESENCE)}"
+    )
+    cursor.execute(
+        f"""WITH gone AS (
+            DELETE FROM {STARRED}
+            WHERE {no_presence_left.format(table=STARRED, source=VOLUNTEER_TOTAL)}
+            RETURNING volunteer_id, star)
+        INSERT INTO rollup_star_moves (volunteer_id, old_star, new_star)
+        SELECT volunteer_id, star, NULL FROM gone"""
+    )
+    _star_count_deltas(cursor)
+
+
+def _star_count_deltas(cursor) -> None:
+    """Move the star counts by the threshold stars that moved (`rollup_star_moves`), in the
+    batch's own transaction: −1 where a volunteer's star was, +1 where it is — the star shown
+    being the higher of the threshold star and any awarded-only level (五星) — at their
+    residence's node, its ancestors and the city. A count that reaches 0 goes, as a recount
+    would leave it out. The run recounts them all instead when an award, a residence or a
+    threshold changed (`_stars`)."""
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM rollup_star_moves)")
+    if not cursor.fetchone()[0]:
+        return
+    # Its size for the planner: a few dozen moves are looked up among the volunteers by key
+    # (unanalysed, it guessed 2,000 and read all 440,000 volunteers: 120 ms).
+    cursor.execute("ANALYZE rollup_star_moves")
+    _temp(
+        cursor,
+        "rollup_star_node_moves",
+        f"""WITH awarded AS ({_awarded_levels()}
+                             AND n.volunteer_id IN (SELECT volunteer_id FROM rollup_star_moves)
+                             GROUP BY n.volunteer_id)
+            SELECT v.residence_node_id AS node_id, c.star AS star, SUM(c.n) AS n
+            FROM (SELECT m.volunteer_id, GREATEST(m.old_star, a.level) AS star, -1 AS n
+                  FROM rollup_star_moves m LEFT JOIN awarded a USING (volunteer_id)
+                  UNION ALL
+                  SELECT m.volunteer_id, GREATEST(m.new_star, a.level), 1
+                  FROM rollup_star_moves m LEFT JOIN awarded a USING (volunteer_id)) c
+            JOIN volunteers_volunteer v ON v.id = c.volunteer_id
+            WHERE c.star IS NOT NULL
+            GROUP BY v.residence_node_id, c.star""",
+        analyze=False,
+    )
+    cursor.execute(
+        f"""INSERT INTO dashboard_star_count (node_id, star_level, volunteers)
+        SELECT a.node_id, a.star, SUM(a.n)
+        FROM ({_ancestors_union("rollup_star_node_moves", "s.star AS star, s.n AS n")}) a
+        GROUP BY a.node_id, a.star HAVING SUM(a.n) <> 0
+        ON CONFLICT (node_id, star_level) DO UPDATE SET
+            volunteers = dashboard_star_count.volunteers + excluded.volunteers"""
+    )
+    cursor.execute("DELETE FROM dashboard_star_count WHERE volunteers = 0")
 
 
 # --- organizations, registry, stars, featured projects, results --------------------------------
@@ -1064,6 +1124,18 @@ def _first_threshold() -> str:
                 WHERE s.awarded_only = {_sql_bool(False)})"""
 
 
+def _awarded_levels() -> str:
+    """SELECT volunteer_id, level … WHERE …: the awarded-only level (五星) each volunteer holds
+    through an approved nomination in a published batch; the caller may add conditions, then
+    GROUP BY n.volunteer_id."""
+    return f"""SELECT n.volunteer_id AS volunteer_id, MAX(s.level) AS level
+               FROM hours_starnomination n
+               JOIN hours_starawardbatch b ON b.id = n.batch_id
+               JOIN hours_starlevel s ON s.id = b.level_id
+               WHERE n.status = 'approved' AND b.status = 'published'
+                     AND s.awarded_only <> {_sql_bool(False)}"""
+
+
 def _star_thresholds(cursor) -> str:
     """The threshold levels as a short text ("level:half-hours,…"), to notice a change."""
     cursor.execute(
@@ -1089,8 +1161,9 @@ def _stars(cursor, *, full: bool, computed_with: str, changed: bool) -> str:
     The threshold stars are kept in `StarredVolunteer` as totals move (PostgreSQL incremental
     runs, `_volunteer_total_deltas`); recomputed from every total on a full rebuild, on SQLite,
     and when the thresholds differ from those the stored stars were `computed_with`. The counts
-    per node are recounted then, or when they may have `changed` (a threshold star moved, an
-    award or a residence was marked); otherwise left as they are. Returns the thresholds used."""
+    per node are recounted then, or when an award or a residence may have `changed` (marked);
+    otherwise the incremental batches moved them with the stars (`_star_count_deltas`). Returns
+    the thresholds used."""
     thresholds = _star_thresholds(cursor)
     if full or not _pg() or computed_with != thresholds:
         _starred_all(cursor)
@@ -1102,11 +1175,7 @@ def _stars(cursor, *, full: bool, computed_with: str, changed: bool) -> str:
         f"""SELECT c.volunteer_id AS volunteer_id, MAX(c.level) AS star FROM (
                 SELECT volunteer_id, star AS level FROM {STARRED}
                 UNION ALL
-                SELECT n.volunteer_id, s.level FROM hours_starnomination n
-                JOIN hours_starawardbatch b ON b.id = n.batch_id
-                JOIN hours_starlevel s ON s.id = b.level_id
-                WHERE n.status = 'approved' AND b.status = 'published'
-                      AND s.awarded_only <> {_sql_bool(False)}
+                {_awarded_levels()} GROUP BY n.volunteer_id
             ) c GROUP BY c.volunteer_id""",
     )
     _temp(
@@ -1217,7 +1286,7 @@ def _changed_sources(cursor, *, full: bool) -> set[str]:
     return set(SCOPES) if full else marked
 
 
-def _finish(cursor, *, kind: str, buckets: int, started: float, stars_moved: bool) -> None:
+def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
     state, _ = RollupState.objects.get_or_create(pk=1)
     changed = _changed_sources(cursor, full=kind == "full")
     with _step("registry"):
@@ -1229,7 +1298,7 @@ def _finish(cursor, *, kind: str, buckets: int, started: float, stars_moved: boo
             full=kind == "full",
             computed_with=state.star_thresholds,
             # Counted by residence: a move or a closed account changes them too.
-            changed=stars_moved or bool(changed & {"stars", "registry"}),
+            changed=bool(changed & {"stars", "registry"}),
         )
     with _step("featured_orders_results"):
         if "featured" in changed:
@@ -1302,7 +1371,6 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
     full = full or _needs_full()
     kind = "full" if full else "incremental"
     buckets = batches = 0
-    stars_moved = False
     _steps.clear()
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -1326,15 +1394,13 @@ def run_rollup(*, full: bool = False, batch_size: int = BATCH_SIZE) -> RollupRes
             if full:
                 _full_rebuild(cursor)
             elif n:
-                stars_moved = _incremental_batch(cursor) or stars_moved
+                _incremental_batch(cursor)
             _consume_touched(cursor)
             buckets += n
             batches += 1
             last = full or n < batch_size
             if last:
-                _finish(
-                    cursor, kind=kind, buckets=buckets, started=started, stars_moved=stars_moved
-                )
+                _finish(cursor, kind=kind, buckets=buckets, started=started)
         if last:
             break
     if full:

@@ -26,7 +26,13 @@ from dashboard.models import (
     TopOrganization,
 )
 from dashboard.rollup import _volunteer_bounds, run_rollup
-from hours.models import ServiceRecord, StarLevel, TouchedBucket
+from hours.models import (
+    ServiceRecord,
+    StarAwardBatch,
+    StarLevel,
+    StarNomination,
+    TouchedBucket,
+)
 from hours.services import approve_records, correct_record
 from orders.services import OrderDetails, place_order
 from organizations.models import Organization
@@ -325,6 +331,46 @@ def test_the_registry_is_recounted_only_when_registrations_changed(postgres, led
     # A run with nothing changed changes nothing and leaves no mark behind.
     run_rollup()
     assert not SourceChange.objects.exists()
+
+
+def test_star_counts_move_with_a_batch_under_an_awarded_five_star(ledger):
+    """The star counts move by the stars that moved, batch by batch: a volunteer holding an
+    awarded five-star who crosses a threshold stays counted at five stars (the higher of the
+    two), one who falls below every threshold stays there too."""
+    StarLevel.objects.update_or_create(
+        level=1, defaults={"name": "一星志愿者", "min_half_hours": 8, "awarded_only": False}
+    )
+    five, _ = StarLevel.objects.update_or_create(
+        level=5, defaults={"name": "五星志愿者", "min_half_hours": 0, "awarded_only": True}
+    )
+    t, v = ledger.tree, ledger.volunteers
+    batch = StarAwardBatch.objects.create(year=2025, level=five, status="published")
+    for volunteer in (v[3], v[0]):  # v3 has 3 hours (no star), v0 9 hours (one star)
+        StarNomination.objects.create(
+            batch=batch,
+            volunteer=volunteer,
+            organization=ledger.org,
+            half_hours_at_cutoff=600,
+            status="approved",
+        )
+    run_rollup(full=True)
+
+    def city():
+        return {s.star_level: s.volunteers for s in StarCount.objects.filter(node_id=0)}
+
+    assert city() == {1: 3, 5: 2}
+    # v3 (five stars) and v5 (1 h) reach the first threshold, in two batches; v0's hours
+    # (five stars) are corrected away below it.
+    add(v[3], node=t.duofu, day=ledger.feb, hours=2, actor=ledger.dongcheng_staff)
+    add(v[5], node=t.jiqing, day=ledger.jan, hours=4, actor=ledger.chaoyang_staff)
+    for record in ServiceRecord.objects.approved().filter(volunteer=v[0], reverses__isnull=True):
+        actor = ledger.admin if record.organization_id else ledger.chaoyang_staff
+        correct_record(actor=actor, record=record, hours=0, reason="重复登记")
+    assert run_rollup(batch_size=1).batches >= 2
+    assert city() == {1: 4, 5: 2}
+    incremental = snapshot()
+    run_rollup(full=True)
+    assert snapshot() == incremental
 
 
 def test_orders_results_featured_projects_and_star_counts_are_recomputed_only_when_marked(
