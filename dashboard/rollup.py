@@ -71,7 +71,7 @@ PRESENCE = "dashboard_presence"
 NODE_STAT = "dashboard_node_stat"
 VOLUNTEER_TOTAL = "dashboard_volunteer_total"
 STARRED = "dashboard_starred"
-ORG_TABLES = ("dashboard_org_month", "dashboard_top_org")
+ORG_TABLES = ("dashboard_org_month", "dashboard_org_year")
 SOURCE_CHANGE = "dashboard_source_change"
 SCOPES = tuple(SourceChange.Scope.values)
 
@@ -576,7 +576,7 @@ def _full_rebuild(cursor) -> None:
                 cursor.execute(f"ANALYZE {VOLUNTEER_TOTAL}")
     with _step("organizations"):
         _org_months(cursor, full=True)
-        _top_organizations(cursor, full=True)
+        _org_years(cursor, full=True)
 
 
 # --- the incremental run: deltas of the touched buckets -----------------------------------------
@@ -679,7 +679,13 @@ def _incremental_steps(cursor) -> None:
             " WHERE organization_id <> 0",
         )
         _org_months(cursor, full=False)
-        _top_organizations(cursor, full=False)
+        _temp(
+            cursor,
+            "rollup_org_years",
+            f"SELECT DISTINCT organization_id, {year_of('month')} AS year FROM rollup_orgs",
+            analyze=False,
+        )
+        _org_years(cursor, full=False, of="rollup_org_years")
     with _step("volunteer_totals"):
         _volunteer_total_deltas(cursor)
 
@@ -1031,53 +1037,51 @@ def _ancestors_union(source: str, value_cols: str) -> str:
         SELECT 0, {value_cols} FROM {source} s"""
 
 
-ORG_YEAR_COLS = (
-    "s.organization_id AS organization_id, s.year AS year, s.half_hours AS half_hours,"
-    " s.person_times AS person_times"
-)
-
-
-def _top_organizations(cursor, *, full: bool) -> None:
+def _org_years(cursor, *, full: bool, of: str = "") -> None:
+    """Each organization's years (hours, person-times) from its months, with the place it is
+    registered at — the pages rank any node's organizations from them at request time
+    (`selectors._top_organizations`). All of them on a full rebuild; otherwise the years listed
+    in the table `of` (organization_id, year): a run's organizations that served, or those
+    that moved to another node."""
     years = year_of("m.month")
     if full:
-        cursor.execute("DELETE FROM dashboard_top_org")
-        year_filter = ""
+        cursor.execute("DELETE FROM dashboard_org_year")
+        source = "dashboard_org_month m"
     else:
-        _temp(
-            cursor, "rollup_years", f"SELECT DISTINCT {year_of('month')} AS year FROM rollup_orgs"
-        )
         cursor.execute(
-            "DELETE FROM dashboard_top_org WHERE year IN (SELECT year FROM rollup_years)"
+            "DELETE FROM dashboard_org_year WHERE (organization_id, year) IN"
+            f" (SELECT organization_id, year FROM {of})"
         )
-        year_filter = (
-            f" AND m.month >= (SELECT MIN(year) FROM rollup_years)"
-            f" AND {years} IN (SELECT year FROM rollup_years)"
-        )
+        # Each year a range of the months' key (organization_id, month).
+        source = f"""{of} y JOIN dashboard_org_month m ON m.organization_id = y.organization_id
+                     AND m.month >= y.year AND m.month < {plus("y.year", "year")}"""
+    cursor.execute(
+        f"""INSERT INTO dashboard_org_year (organization_id, year, center_id, institute_id,
+                                            station_id, half_hours, person_times)
+        SELECT m.organization_id, {years}, pl.center_id, pl.institute_id, pl.station_id,
+               SUM(m.half_hours), SUM(m.person_times)
+        FROM {source}
+        JOIN organizations_organization o ON o.id = m.organization_id
+        JOIN ({_places_select()}) pl ON pl.node_id = o.node_id
+        GROUP BY m.organization_id, {years}, pl.center_id, pl.institute_id, pl.station_id"""
+    )
+
+
+def _moved_organizations(cursor) -> None:
+    """Organizations registered at another node since their years were written (marked): their
+    years again, with the new place."""
     _temp(
         cursor,
-        "rollup_org_year",
-        f"""SELECT o.node_id AS node_id, m.organization_id AS organization_id,
-                   {years} AS year, SUM(m.half_hours) AS half_hours,
-                   SUM(m.person_times) AS person_times
-            FROM dashboard_org_month m JOIN organizations_organization o
-                 ON o.id = m.organization_id
-            WHERE 1 = 1{year_filter}
-            GROUP BY o.node_id, m.organization_id, {years}""",
+        "rollup_moved_orgs",
+        f"""SELECT y.organization_id AS organization_id, y.year AS year
+            FROM dashboard_org_year y
+            JOIN organizations_organization o ON o.id = y.organization_id
+            JOIN ({_places_select()}) pl ON pl.node_id = o.node_id
+            WHERE y.center_id <> pl.center_id OR y.institute_id <> pl.institute_id
+                  OR y.station_id <> pl.station_id""",
         analyze=False,
     )
-    cursor.execute(
-        f"""INSERT INTO dashboard_top_org (node_id, year, rank, organization_id, name,
-                                           half_hours, person_times)
-        SELECT r.node_id, r.year, r.rank, r.organization_id, o.name, r.half_hours,
-               r.person_times
-        FROM (SELECT a.node_id, a.year, a.organization_id, a.half_hours, a.person_times,
-                     ROW_NUMBER() OVER (PARTITION BY a.node_id, a.year
-                                        ORDER BY a.half_hours DESC, a.organization_id) AS rank
-              FROM ({_ancestors_union("rollup_org_year", ORG_YEAR_COLS)}) a
-             ) r
-        JOIN organizations_organization o ON o.id = r.organization_id
-        WHERE r.rank <= 10"""
-    )
+    _org_years(cursor, full=False, of="rollup_moved_orgs")
 
 
 def _registry(cursor) -> None:
@@ -1212,19 +1216,6 @@ def _featured(cursor) -> None:
     )
 
 
-def _organization_names(cursor) -> None:
-    """The top organizations carry their names: a renamed organization's follow (the featured
-    projects' marks include organization names; its hours may not have moved)."""
-    cursor.execute(
-        """UPDATE dashboard_top_org
-        SET name = (SELECT o.name FROM organizations_organization o
-                    WHERE o.id = dashboard_top_org.organization_id)
-        WHERE EXISTS (SELECT 1 FROM organizations_organization o
-                      WHERE o.id = dashboard_top_org.organization_id
-                            AND o.name <> dashboard_top_org.name)"""
-    )
-
-
 def _orders(cursor) -> None:
     from .orders_rollup import rollup_orders
 
@@ -1303,7 +1294,8 @@ def _finish(cursor, *, kind: str, buckets: int, started: float) -> None:
     with _step("featured_orders_results"):
         if "featured" in changed:
             _featured(cursor)
-            _organization_names(cursor)
+        if "organizations" in changed and kind != "full":
+            _moved_organizations(cursor)
         if "orders" in changed:
             _orders(cursor)
         if "results" in changed:

@@ -16,12 +16,12 @@ from dashboard.models import (
     NodeRegistry,
     NodeStat,
     OrganizationMonth,
+    OrganizationYear,
     OutputStat,
     Presence,
     ResultStat,
     StarCount,
     StarredVolunteer,
-    TopOrganization,
     VolunteerTotal,
 )
 from hours.models import ServiceRecord
@@ -195,7 +195,7 @@ def snapshot() -> dict[str, set]:
             Presence,
             NodeStat,
             OrganizationMonth,
-            TopOrganization,
+            OrganizationYear,
             VolunteerTotal,
             StarredVolunteer,
             NodeRegistry,

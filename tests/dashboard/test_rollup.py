@@ -23,9 +23,9 @@ from dashboard.models import (
     RollupState,
     SourceChange,
     StarCount,
-    TopOrganization,
 )
 from dashboard.rollup import _volunteer_bounds, run_rollup
+from dashboard.selectors import CITY, _top_organizations
 from hours.models import (
     ServiceRecord,
     StarAwardBatch,
@@ -258,11 +258,14 @@ def test_star_counts_registrations_and_top_organizations(ledger):
     assert StarCount.objects.get(node_id=0, star_level=1).volunteers == 4
     assert NodeRegistry.objects.get(node_id=t.jianwai.pk).volunteers == 3
     assert NodeRegistry.objects.get(node_id=0).organizations == 2
-    top = list(TopOrganization.objects.filter(node_id=0, year=date(2026, 1, 1)).order_by("rank"))
-    assert [(o.name, o.half_hours) for o in top] == [
-        ("东华门志愿服务队", 12),
-        ("南郎家园志愿服务队", 9),
-    ]
+
+    def top(node):
+        return [(o.name, o.half_hours) for o in _top_organizations(node, date(2026, 1, 1))]
+
+    assert top(CITY) == [("东华门志愿服务队", 12), ("南郎家园志愿服务队", 9)]
+    assert top(t.chaoyang) == top(t.jianwai) == top(t.nanlang) == [("南郎家园志愿服务队", 9)]
+    assert top(t.dongcheng) == top(t.duofu) == [("东华门志愿服务队", 12)]
+    assert top(t.jiqing) == []
     assert set(OrganizationMonth.objects.values_list("organization_id", "month", "half_hours")) == {
         (ledger.org.pk, date(2026, 1, 1), 9),
         (ledger.org.pk, date(2026, 2, 1), 0),
@@ -400,10 +403,20 @@ def test_orders_results_featured_projects_and_star_counts_are_recomputed_only_wh
     assert run_rollup().buckets == 1
     assert recomputed() == set()
     # An organization renamed (by update(), no model signal): the featured projects carry
-    # organization names.
+    # organization names; the top organizations read them at request time.
     Organization.objects.filter(pk=ledger.org.pk).update(name="南郎家园志愿服务总队")
     run_rollup()
     assert recomputed() == {"featured"}
+    year = date(2026, 1, 1)
+    assert [o.name for o in _top_organizations(t.jianwai, year)] == ["南郎家园志愿服务总队"]
+    # … and registered at another node: its years move with it (a registry change too, which
+    # recounts the star counts: they are counted by place). Planted again.
+    Organization.objects.filter(pk=ledger.org.pk).update(node=t.jiqing)
+    run_rollup()
+    assert recomputed() == {"featured", "stars"}
+    assert [o.name for o in _top_organizations(t.jiqing, year)] == ["南郎家园志愿服务总队"]
+    assert _top_organizations(t.jianwai, year) == []
+    StarCount.objects.create(node_id=424242, star_level=9, volunteers=1)
     # A resident places an order: the order funnel, and the results (counted at an order's
     # node and category).
     place_order(
@@ -601,14 +614,14 @@ def test_a_full_rebuild_leaves_the_summaries_vacuumed(postgres, transactional_db
         cursor.execute(
             """SELECT relname, relpages, relallvisible FROM pg_class
                WHERE relname IN ('dashboard_presence', 'dashboard_volunteer_total',
-                                 'dashboard_org_month', 'dashboard_top_org')"""
+                                 'dashboard_org_month', 'dashboard_org_year')"""
         )
         pages = {name: (total, visible) for name, total, visible in cursor.fetchall()}
     assert set(pages) == {
         "dashboard_presence",
         "dashboard_volunteer_total",
         "dashboard_org_month",
-        "dashboard_top_org",
+        "dashboard_org_year",
     }
     assert all(total > 0 and visible == total for total, visible in pages.values()), pages
 
