@@ -24,7 +24,7 @@ from dashboard.models import (
     SourceChange,
     StarCount,
 )
-from dashboard.rollup import _volunteer_bounds, run_rollup
+from dashboard.rollup import _volunteer_bounds, run_rollup, warm_key_statements
 from dashboard.selectors import CITY, _top_organizations
 from hours.models import (
     ServiceRecord,
@@ -624,6 +624,27 @@ def test_a_full_rebuild_leaves_the_summaries_vacuumed(postgres, transactional_db
         "dashboard_org_year",
     }
     assert all(total > 0 and visible == total for total, visible in pages.values()), pages
+
+
+def test_a_full_rebuild_reads_the_keys_it_built_into_the_buffers(postgres, ledger):
+    """The keys a full rebuild builds are read afterwards, each as one index-only pass in key
+    order (no table scan, no sort): the first incremental run after the nightly rebuild then
+    finds the pages it looks volunteers up in already in the shared buffers."""
+    run_rollup(full=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        statements = warm_key_statements(cursor)
+        plans = []
+        for statement in statements:
+            cursor.execute(f"EXPLAIN {statement}")
+            plans.append("\n".join(line for (line,) in cursor.fetchall()))
+    assert len(plans) == 3
+    for plan, key in zip(
+        plans,
+        ("dashboard_presence_pkey", "dashboard_volunteer_total_pkey", "dashboard_hours_fact_pkey"),
+        strict=True,
+    ):
+        assert f"Index Only Scan using {key}" in plan, plan
+        assert "Seq Scan" not in plan and "Sort" not in plan, plan
 
 
 def test_the_full_rebuild_runs_every_night(settings):
