@@ -50,7 +50,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import RollupState, SourceChange
+from .models import HoursFact, Presence, RollupState, SourceChange, VolunteerTotal
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +200,11 @@ FACT_COLS = (
 PRESENCE_PLACE = "node_id, center_id, institute_id, station_id, month, year, category, volunteer_id"
 PRESENCE_COLS = f"{PRESENCE_PLACE}, half_hours, person_times"
 STAT_COLS = "node_id, kind, period, category, half_hours, person_times, volunteers, activities"
+
+
+def _key_columns(model) -> str:
+    """A summary model's primary key columns, in the key's order."""
+    return ", ".join(f.column for f in model._meta.pk_fields)
 
 
 LEDGER_COLUMNS = (
@@ -576,7 +581,7 @@ def _full_rebuild(cursor) -> None:
                 cursor.execute(f"ANALYZE {VOLUNTEER_TOTAL}")
     with _step("organizations"):
         _org_months(cursor, full=True)
-        _org_years(cursor, full=True)
+        _org_years(cursor)
 
 
 # --- the incremental run: deltas of the touched buckets -----------------------------------------
@@ -685,7 +690,7 @@ def _incremental_steps(cursor) -> None:
             f"SELECT DISTINCT organization_id, {year_of('month')} AS year FROM rollup_orgs",
             analyze=False,
         )
-        _org_years(cursor, full=False, of="rollup_org_years")
+        _org_years(cursor, of="rollup_org_years")
     with _step("volunteer_totals"):
         _volunteer_total_deltas(cursor)
 
@@ -731,7 +736,7 @@ def _write_presence(cursor) -> None:
     cursor.execute(
         f"""INSERT INTO {PRESENCE} ({PRESENCE_COLS})
         SELECT {PRESENCE_PLACE}, new_half_hours, new_person_times FROM rollup_pdiff
-        WHERE old_half_hours IS NULL ORDER BY volunteer_id, month, node_id, category"""
+        WHERE old_half_hours IS NULL ORDER BY {_key_columns(Presence)}"""
     )
 
 
@@ -1037,14 +1042,14 @@ def _ancestors_union(source: str, value_cols: str) -> str:
         SELECT 0, {value_cols} FROM {source} s"""
 
 
-def _org_years(cursor, *, full: bool, of: str = "") -> None:
+def _org_years(cursor, *, of: str | None = None) -> None:
     """Each organization's years (hours, person-times) from its months, with the place it is
     registered at — the pages rank any node's organizations from them at request time
-    (`selectors._top_organizations`). All of them on a full rebuild; otherwise the years listed
-    in the table `of` (organization_id, year): a run's organizations that served, or those
-    that moved to another node."""
+    (`selectors._top_organizations`). All of them (a full rebuild), or the years listed in the
+    table `of` (organization_id, year): a run's organizations that served, or those that moved
+    to another node."""
     years = year_of("m.month")
-    if full:
+    if of is None:
         cursor.execute("DELETE FROM dashboard_org_year")
         source = "dashboard_org_month m"
     else:
@@ -1081,7 +1086,7 @@ def _moved_organizations(cursor) -> None:
                   OR y.station_id <> pl.station_id""",
         analyze=False,
     )
-    _org_years(cursor, full=False, of="rollup_moved_orgs")
+    _org_years(cursor, of="rollup_moved_orgs")
 
 
 def _registry(cursor) -> None:
@@ -1356,9 +1361,7 @@ def _vacuum_summaries() -> None:
 
 # The keys a full rebuild builds anew (`_bulk_load`) that the incremental runs look rows up by.
 WARM_KEYS = {
-    PRESENCE: "volunteer_id, month, node_id, category",
-    VOLUNTEER_TOTAL: "volunteer_id",
-    FACT: "node_id, month, category, organization_id",
+    model._meta.db_table: _key_columns(model) for model in (Presence, VolunteerTotal, HoursFact)
 }
 
 
