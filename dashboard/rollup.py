@@ -654,20 +654,13 @@ def _incremental_steps(cursor) -> None:
             columns=FACT_COLS,
             analyze=False,
         )
-        _temp(
-            cursor,
-            "rollup_new_pres",
-            _presence_select(ledger, "r.month"),
-            columns=PRESENCE_COLS,
-            analyze=False,
-        )
         # Facts are few (one per bucket and organization): replace them.
         cursor.execute(
             f"DELETE FROM {FACT} WHERE (node_id, month, category) IN"
             " (SELECT node_id, month, category FROM rollup_touched)"
         )
         cursor.execute(f"INSERT INTO {FACT} ({FACT_COLS}) SELECT {FACT_COLS} FROM rollup_new_fact")
-        _presence_diff(cursor)
+        _presence_diff(cursor, ledger)
     with _step("deltas"):
         _volunteer_coverage(cursor)
         _apply_deltas(cursor)
@@ -695,10 +688,14 @@ def _incremental_steps(cursor) -> None:
         _volunteer_total_deltas(cursor)
 
 
-def _presence_diff(cursor) -> None:
+def _presence_diff(cursor, ledger: str) -> None:
     """Presence rows are many (every person in every touched bucket), and most of a busy
     bucket's rows do not change when a few entries arrive: write only the difference —
-    `rollup_pdiff` holds each added, removed or changed row with its old and new figures."""
+    `rollup_pdiff` holds each added, removed or changed row with its old and new figures. The
+    new rows (from the touched buckets' `ledger` rows) are joined with the old as they are
+    computed, not kept in a scratch table first. (The old rows are: read inside this statement,
+    the planner once looked the presence rows up month by month for every touched bucket —
+    seven seconds instead of 20 ms.)"""
     match = " AND ".join(f"o.{c} = n.{c}" for c in PRESENCE_KEY)
     place = ", ".join(f"COALESCE(n.{c}, o.{c}) AS {c}" for c in PRESENCE_PLACE.split(", "))
     # One full join of old and new rows: a key's place columns are the same on both sides;
@@ -708,10 +705,11 @@ def _presence_diff(cursor) -> None:
         _temp(
             cursor,
             "rollup_pdiff",
-            f"""SELECT {place},
+            f"""WITH n ({PRESENCE_COLS}) AS ({_presence_select(ledger, "r.month")})
+                SELECT {place},
                        o.half_hours AS old_half_hours, o.person_times AS old_person_times,
                        n.half_hours AS new_half_hours, n.person_times AS new_person_times
-                FROM rollup_new_pres n FULL JOIN rollup_old_pres o ON {match}
+                FROM n FULL JOIN rollup_old_pres o ON {match}
                 WHERE o.volunteer_id IS NULL OR n.volunteer_id IS NULL
                       OR o.half_hours <> n.half_hours OR o.person_times <> n.person_times""",
         )

@@ -19,6 +19,7 @@ from dashboard.models import (
     NodeStat,
     OrderStat,
     OrganizationMonth,
+    OrganizationYear,
     ResultStat,
     RollupState,
     SourceChange,
@@ -154,6 +155,30 @@ def test_incremental_after_a_correction_to_zero_and_moves_between_places_equals_
         actor=ledger.dongcheng_staff,
     )
     _incremental_equals_full()
+
+
+def test_an_organization_month_that_adds_up_to_zero_is_listed_as_a_full_rebuild_lists_it(
+    ledger,
+):
+    """An organization serves in a month and year it had no figures in, and the entry is
+    corrected to nothing before the next run: the batch's deltas for its month and year are all
+    zero, yet both keys are new, and the full rebuild lists them (with zeros)."""
+    run_rollup(full=True)
+    day = date(2025, 3, 3)  # a year no fixture entry is in
+    record = add(
+        ledger.volunteers[2],
+        node=ledger.tree.nanlang,
+        day=day,
+        hours=2,
+        organization=ledger.org,
+        actor=ledger.chaoyang_staff,
+    )
+    correct_record(actor=ledger.admin, record=record, hours=0, reason="重复记录")
+    _incremental_equals_full()
+    month = OrganizationMonth.objects.get(organization_id=ledger.org.pk, month=day.replace(day=1))
+    assert (month.half_hours, month.person_times, month.activities) == (0, 0, 0)
+    year = OrganizationYear.objects.get(organization_id=ledger.org.pk, year=date(2025, 1, 1))
+    assert (year.half_hours, year.person_times) == (0, 0)
 
 
 def test_incremental_after_an_approval_equals_full(ledger):
