@@ -20,7 +20,10 @@ out=$(mktemp)
   echo "Produced by \`make bench\` (scripts/bench.sh → scripts/bench.d/*.sh) on $(date -u +%Y-%m-%d),"
   echo "on this machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, PostgreSQL $(psql "$DATABASE_URL" -tAc 'SHOW server_version') (shared_buffers $(psql "$DATABASE_URL" -tAc 'SHOW shared_buffers')),"
   echo "Python $(.venv/bin/python -c 'import platform; print(platform.python_version())'). Ratios are measured within one run;"
-  echo "absolute times vary between runs on these shared machines."
+  echo "absolute times vary between runs on these shared machines. To compare machines, two"
+  echo "reference timings taken at the start of this run: Python \`sum(range(100))\`"
+  echo "$(.venv/bin/python -m timeit -n 200000 'sum(range(100))' | sed 's/.*: //; s/ per loop//') (best of 5), PostgreSQL"
+  echo "\`SELECT sum(i) FROM generate_series(1, 10000000) i\` $(psql "$DATABASE_URL" -tAc '\timing on' -c 'SELECT sum(i) FROM generate_series(1, 10000000) i' | sed -n 's/^Time: \([0-9.]*\) ms.*/\1 ms/p')."
   echo
   for script in scripts/bench.d/*.sh; do
     [ -e "$script" ] || continue
