@@ -693,9 +693,9 @@ def _presence_diff(cursor, ledger: str) -> None:
     bucket's rows do not change when a few entries arrive: write only the difference —
     `rollup_pdiff` holds each added, removed or changed row with its old and new figures. The
     new rows (from the touched buckets' `ledger` rows) are joined with the old as they are
-    computed, not kept in a scratch table first. (The old rows are: read inside this statement,
-    the planner once looked the presence rows up month by month for every touched bucket —
-    seven seconds instead of 20 ms.)"""
+    computed, not kept in a scratch table first. The old rows keep theirs (`rollup_old_pres`):
+    read inside this statement, they led the planner to read the presence rows month by month
+    once for every touched bucket — seven seconds instead of 20 ms."""
     match = " AND ".join(f"o.{c} = n.{c}" for c in PRESENCE_KEY)
     place = ", ".join(f"COALESCE(n.{c}, o.{c}) AS {c}" for c in PRESENCE_PLACE.split(", "))
     # One full join of old and new rows: a key's place columns are the same on both sides;
