@@ -580,7 +580,7 @@ def _full_rebuild(cursor) -> None:
             if _pg():
                 cursor.execute(f"ANALYZE {VOLUNTEER_TOTAL}")
     with _step("organizations"):
-        _org_months(cursor, full=True)
+        _org_months(cursor)
         _org_years(cursor)
 
 
@@ -676,7 +676,7 @@ def _incremental_steps(cursor) -> None:
             " FROM rollup_old_fact UNION ALL SELECT organization_id, month FROM rollup_new_fact) o"
             " WHERE organization_id <> 0",
         )
-        _org_months(cursor, full=False)
+        _org_months(cursor, of="rollup_orgs")
         _temp(
             cursor,
             "rollup_org_years",
@@ -1003,19 +1003,17 @@ def _star_count_deltas(cursor) -> None:
 # --- organizations, registry, stars, featured projects, results --------------------------------
 
 
-def _org_months(cursor, *, full: bool) -> None:
-    where = (
-        ""
-        if full
-        else " AND (f.organization_id, f.month) IN (SELECT organization_id, month FROM rollup_orgs)"
-    )
-    if full:
+def _org_months(cursor, *, of: str | None = None) -> None:
+    """Each organization's months (hours, person-times, activities) from the facts. All of them
+    (a full rebuild), or the months listed in the table `of` (organization_id, month): a run's
+    organizations that served."""
+    if of is None:
         cursor.execute("DELETE FROM dashboard_org_month")
+        where = ""
     else:
-        cursor.execute(
-            "DELETE FROM dashboard_org_month WHERE (organization_id, month) IN"
-            " (SELECT organization_id, month FROM rollup_orgs)"
-        )
+        listed = f"IN (SELECT organization_id, month FROM {of})"
+        cursor.execute(f"DELETE FROM dashboard_org_month WHERE (organization_id, month) {listed}")
+        where = f" AND (f.organization_id, f.month) {listed}"
     cursor.execute(
         f"""INSERT INTO dashboard_org_month (organization_id, month, half_hours, person_times,
                                              activities)
