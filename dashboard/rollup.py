@@ -914,9 +914,12 @@ def _volunteer_total_deltas(cursor) -> None:
         return
     # The new totals come back from the upsert itself, and move their volunteers' stars in the
     # same statement: no second look-up of the totals, no scan of them all for the star count
-    # (0.2 s at 3.6 M volunteers). Every statement of a WITH sees the rows as they were before
-    # it (`before`); delete and upsert touch different rows, and a star that stays is not
-    # rewritten, so `rollup_star_moves` gets exactly the stars that moved.
+    # (0.2 s at 3.6 M volunteers). Every part of a WITH statement, the final INSERT included,
+    # sees the tables as they were before it, so the risen stars' old levels are read from the
+    # starred table itself (one key look-up per risen star, instead of a copy of the stars of
+    # every volunteer whose total moved: −7 ms at 10,000 new records); delete and upsert touch
+    # different rows, and a star that stays is not rewritten, so `rollup_star_moves` gets
+    # exactly the stars that moved.
     _temp(
         cursor,
         "rollup_star_moves",
@@ -925,8 +928,6 @@ def _volunteer_total_deltas(cursor) -> None:
     )
     cursor.execute(
         f"""WITH moved AS ({upsert} RETURNING volunteer_id, half_hours),
-             before AS (SELECT s.volunteer_id, s.star FROM {STARRED} s
-                        WHERE s.volunteer_id IN (SELECT volunteer_id FROM moved)),
              fallen AS (DELETE FROM {STARRED} s USING moved m
                         WHERE s.volunteer_id = m.volunteer_id
                               AND m.half_hours < {_first_threshold()}
@@ -941,7 +942,7 @@ def _volunteer_total_deltas(cursor) -> None:
         SELECT volunteer_id, star, NULL FROM fallen
         UNION ALL
         SELECT r.volunteer_id, b.star, r.star FROM risen r
-        LEFT JOIN before b ON b.volunteer_id = r.volunteer_id"""
+        LEFT JOIN {STARRED} b ON b.volunteer_id = r.volunteer_id"""
     )
     cursor.execute(
         f"DELETE FROM {VOLUNTEER_TOTAL}"
