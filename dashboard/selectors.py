@@ -186,11 +186,13 @@ def _compute(node: Any, filters: Filters, *, sort: str, today: date) -> dict[str
     this_month = today.replace(day=1)
     categories = dict(ServiceCategory.choices)
 
-    # 1: the node's own rows for the selected year (both kinds, every category) and this month.
+    # 1: the node's own rows the page shows: the selected category's months of the year and
+    # this month, every category of the selected period, and every year's total.
     rows = list(
         NodeStat.objects.filter(node_id=node.id).filter(
-            Q(period__gte=year, period__lt=next_year)
-            | Q(kind="M", period=this_month)
+            Q(kind="M", category=filters.category, period__gte=year, period__lt=next_year)
+            | Q(kind="M", category=filters.category, period=this_month)
+            | Q(kind=filters.kind, period=filters.period)
             | Q(kind="Y", category="")
         )
     )
