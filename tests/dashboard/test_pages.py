@@ -7,11 +7,13 @@ import csv
 import io
 import json
 from datetime import date
+from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.template import Context, Template
 from django.test import override_settings
 from django.urls import reverse
 
@@ -125,6 +127,52 @@ def test_the_page_shows_the_figures_of_the_summary_tables(rolled, admin_client):
     names = [c["name"] for c in data["children"]]
     assert set(names) == {t.nanlang.name, t.beilang.name}
     assert data["trend"][0]["month"] == "2026-01"
+
+
+def test_the_child_table_links_each_row_to_its_dashboard(rolled, admin_client):
+    t = rolled.tree
+    url = reverse("dashboard:node", args=[t.jianwai.code]) + "?period=2026&category=elderly"
+    html = admin_client.get(url).content.decode()
+    for station in (t.nanlang, t.beilang):
+        link = reverse("dashboard:node", args=[station.code]) + "?period=2026&amp;category=elderly"
+        assert f'<th scope="row"><a href="{link}">{station.name}</a></th>' in html
+
+
+# The loops the page's tables were written as, before `stat_rows` built their rows in Python.
+LOOP = Template(
+    """{% for r in rows %}<tr><th scope="row"><a href="{% url 'dashboard:node' r.code %}?{{ q }}">"""
+    "{{ r.name }}</a></th><td>{{ r.hours }}</td><td>{{ r.person_times }}</td>"
+    "<td>{{ r.share }}</td></tr>{% endfor %}"
+)
+PLAIN_LOOP = Template(
+    '{% for r in rows %}<tr><th scope="row">{{ r.name }}</th><td>{{ r.hours }}</td>'
+    "<td>{{ r.person_times }}</td><td>{{ r.share }}</td></tr>{% endfor %}"
+)
+TAG = Template(
+    '{% load dashboard_tables %}{% stat_rows rows "hours person_times share" head="name" query=q %}'
+)
+PLAIN_TAG = Template(
+    '{% load dashboard_tables %}{% stat_rows rows "hours person_times share" head="name" %}'
+)
+
+
+@pytest.mark.parametrize("grouping", [False, True])
+def test_table_rows_read_as_the_template_loop_rendered_them(grouping):
+    rows = [
+        {
+            "code": "110105",
+            "name": '朝阳<区> & "站"',
+            "hours": "12.5",
+            "person_times": 1234567,
+            "share": Decimal("1234.25"),
+        },
+        {"code": "<b>", "name": "2026-01", "hours": "0", "person_times": 0, "share": 2.5},
+    ]
+    context = {"rows": rows, "q": "period=2026&category=elderly&x=<y>&z={}"}
+    with override_settings(USE_THOUSAND_SEPARATOR=grouping):
+        assert TAG.render(Context(context)) == LOOP.render(Context(context))
+        assert PLAIN_TAG.render(Context(context)) == PLAIN_LOOP.render(Context(context))
+        assert "&lt;区&gt; &amp; &quot;站&quot;" in TAG.render(Context(context))
 
 
 def test_filters_by_month_and_category(rolled, admin_client):
