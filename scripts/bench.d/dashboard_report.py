@@ -105,7 +105,8 @@ for r in rows:
 print()
 if not title.startswith("###"):
     print(f"Dashboard pages, {n} requests each, signed in as a federation admin (Django test")
-    print("client, in-process: middleware, summary-table queries, template). *Cold*: the cache")
+    print("client over HTTPS, in-process: middleware, summary-table queries, template; production")
+    print("settings: DEBUG off, static files collected, as `make load` serves). *Cold*: the cache")
     print("version is bumped before every request, so each one recomputes from the summary")
     print("tables; *cached*: as served between two rollups. Milliseconds, median / p95.")
     print()
